@@ -1,0 +1,83 @@
+"""What every action needs: the CRM store and who the customer is."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from bot.crm.database import get_database
+from bot.crm.store import CrmStore, CustomerInfo
+from bot.handoff.agents import AgentDirectory
+from bot.handoff.tickets import TicketDesk
+from bot.settings import Settings, get_settings
+
+# Slots that describe one request; cleared when the request ends so the next
+# request starts fresh.
+REQUEST_SLOTS = ("order_number", "order_eligible", "cancel_confirmed", "return_reason", "request_failed", "date")
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+@lru_cache(maxsize=1)
+def crm_store() -> CrmStore:
+    """The process-wide CRM store (one engine and connection pool)."""
+    current = get_settings()
+    return CrmStore(get_database(current.database_url), current.orders)
+
+
+@lru_cache(maxsize=1)
+def ticket_desk() -> TicketDesk:
+    current = get_settings()
+    return TicketDesk(get_database(current.database_url), current.handoff.minutes_per_conversation)
+
+
+@lru_cache(maxsize=1)
+def agent_directory() -> AgentDirectory:
+    current = get_settings()
+    return AgentDirectory(get_database(current.database_url), current.handoff)
+
+
+def verified_customer_id(tracker: Tracker) -> Optional[int]:
+    """The customer this conversation is verified as, or None."""
+    if not tracker.get_slot("customer_verified"):
+        return None
+    value = tracker.get_slot("customer_id")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def identity_events(customer: CustomerInfo) -> List[EventType]:
+    return [
+        SlotSet("customer_id", customer.id),
+        SlotSet("customer_name", customer.first_name),
+        SlotSet("customer_verified", True),
+        SlotSet("verification_attempts", 0),
+    ]
+
+
+def clear_identity_events() -> List[EventType]:
+    return [
+        SlotSet("customer_id", None),
+        SlotSet("customer_name", None),
+        SlotSet("customer_verified", False),
+    ]
+
+
+def clear_request_events() -> List[EventType]:
+    return [SlotSet(name, None) for name in REQUEST_SLOTS]
+
+
+def latest_entity_values(tracker: Tracker, entity: str) -> List[Any]:
+    return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+
+
+def latest_metadata(tracker: Tracker) -> Dict[str, Any]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata if isinstance(metadata, dict) else {}

@@ -1,0 +1,1 @@
+"""Benchmarks that need the real servers (run through `python -m bot bench ...`)."""

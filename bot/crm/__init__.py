@@ -1,0 +1,1 @@
+"""The CRM store: customers, catalogue, orders, returns (SQLAlchemy)."""

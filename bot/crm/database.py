@@ -1,0 +1,111 @@
+"""Engine and session handling for the CRM store.
+
+One `Database` per process and URL; sessions are opened per call
+(`with database.session() as session:`) and every driver-level failure leaves
+this module as `CrmUnavailable`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from threading import Lock
+from typing import Dict, Iterator, Optional
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError, SAWarning
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.crm.errors import CrmUnavailable
+from bot.crm.models import Base
+
+logger = logging.getLogger(__name__)
+
+# Amounts are NUMERIC(10, 2) and always read back through Decimal(str(value));
+# SQLite's float storage is exact at two decimals for the amounts a shop handles.
+warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal", category=SAWarning)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database_path = make_url(url).database
+        if database_path and database_path != ":memory:":
+            Path(database_path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            future=True,
+            connect_args={"check_same_thread": False, "timeout": 15},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            # WAL lets the action server read while the seeder or importer writes.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(
+        url,
+        future=True,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {},
+    )
+
+
+class Database:
+    """A CRM database: its engine and a session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _make_engine(url)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on any error."""
+        try:
+            with self._sessions() as session:
+                with session.begin():
+                    yield session
+        except (OperationalError, InterfaceError) as error:
+            # Connection and server failures; integrity or programming errors are bugs
+            # and propagate unchanged.
+            logger.error("CRM database unavailable: %s", error.__class__.__name__)
+            raise CrmUnavailable(str(error.orig) if error.orig else str(error)) from error
+
+    def create_schema(self) -> None:
+        """Create missing tables (idempotent)."""
+        try:
+            Base.metadata.create_all(self.engine)
+        except OperationalError as error:
+            raise CrmUnavailable(str(error.orig)) from error
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+_databases: Dict[str, Database] = {}
+_lock = Lock()
+
+
+def get_database(url: Optional[str] = None) -> Database:
+    """The process-wide `Database` for `url` (default: `CRM_DATABASE_URL`)."""
+    if url is None:
+        from bot.settings import get_settings
+
+        url = get_settings().database_url
+    with _lock:
+        database = _databases.get(url)
+        if database is None:
+            database = Database(url)
+            _databases[url] = database
+        return database

@@ -1,0 +1,1 @@
+"""Rasa's event stream (RabbitMQ): analytics and agent notifications."""

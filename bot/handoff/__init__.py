@@ -1,0 +1,1 @@
+"""Handing conversations to people: when (escalation), tickets, agents and their console."""
