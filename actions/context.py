@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
@@ -12,7 +13,10 @@ from bot.crm.database import get_database
 from bot.crm.store import CrmStore, CustomerInfo
 from bot.handoff.agents import AgentDirectory
 from bot.handoff.tickets import TicketDesk
+from bot.identity import token_from_metadata, verify_customer_token
 from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
 
 # Slots that describe one request; cleared when the request ends so the next
 # request starts fresh.
@@ -43,14 +47,27 @@ def agent_directory() -> AgentDirectory:
 
 
 def verified_customer_id(tracker: Tracker) -> Optional[int]:
-    """The customer this conversation is verified as, or None."""
+    """The customer this conversation is verified as, or None.
+
+    None too when the latest message carries a valid token of another customer: someone
+    else logged in on the page that holds this conversation (a shared computer, a
+    website that keeps the chat across log-ins), and the first customer's data must not
+    reach them.
+    """
     if not tracker.get_slot("customer_verified"):
         return None
     value = tracker.get_slot("customer_id")
     try:
-        return int(value) if value is not None else None
+        customer_id = int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    token = token_from_metadata((tracker.latest_message or {}).get("metadata"))
+    presented = verify_customer_token(token, settings().token_secret) if token else None
+    if customer_id is not None and presented is not None and presented != customer_id:
+        logger.warning("Conversation %s is verified as another customer than the token of its latest message: "
+                       "no customer data", tracker.sender_id)
+        return None
+    return customer_id
 
 
 def identity_events(customer: CustomerInfo) -> List[EventType]:

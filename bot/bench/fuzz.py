@@ -287,7 +287,7 @@ def _rest_request(category: str, rng: random.Random, sender: str, text: Any, met
     if category == "rest_sender_wrong_type":
         return {"json": {**body, "sender": rng.choice([123, 1.5, ["a"], {"id": 1}, True, None, ""])}}
     if category == "rest_huge_sender":
-        return {"json": {**body, "sender": "s" * 100_000}}
+        return {"json": {**body, "sender": sender + "s" * 100_000}}
     if category == "rest_odd_sender":
         odd = rng.choice(["../../etc/passwd", "a\x00b", "\ud800", "<script>", "' OR 1=1 --", " ", "default", "🙂" * 40])
         return {"json": {**body, "sender": f"{odd}-{sender}" if odd.strip() else odd}}
@@ -408,6 +408,8 @@ async def socket_worker(base_url: str, budget: Budget, tally: Tally, owners: Own
                     _, data = client.events.get_nowait()
                     handed_off = _check_socket_reply(data, conversation, owners, tally, category) or handed_off
                 if category in SOCKET_MALFORMED:
+                    # Some malformed packets still carry valid metadata, which may verify the session.
+                    conversation.record("", customer)
                     await _socket_malformed(client, category, rng, text, metadata)
                     await asyncio.sleep(0.05)
                     tally.count("socketio", category, "sent")

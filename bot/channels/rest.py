@@ -23,7 +23,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.handoff_bridge import HandoffBridge, handoff_state
 from bot.channels.remote_actions import fallback_message
-from bot.channels.sanitize import clean_metadata, clean_sender, clean_text
+from bot.channels.sanitize import MAX_SENDER_CHARS, clean_metadata, clean_sender, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,8 @@ class SupportRestInput(RestInput):
                 return response.json({"error": "the body must be a JSON object"}, status=400)
             sender = clean_sender(body.get("sender"))
             if sender is None:
-                return response.json({"error": "`sender` (a conversation id) is required"}, status=400)
+                return response.json({"error": f"`sender` (a conversation id) must be a string of 1 to "
+                                               f"{MAX_SENDER_CHARS} characters"}, status=400)
             text = clean_text(body.get("message"))
             ticket = await bridge.intercept(sender, text, getattr(request.app.ctx, "agent", None))
             if ticket is not None:

@@ -35,16 +35,19 @@ def clean_text(value: Any) -> str:
 
 
 def clean_sender(value: Any) -> Optional[str]:
-    """The conversation id, or None (a 400) for anything but a non-blank string.
+    """The conversation id, or None (a 400) for anything but a non-blank string of at most
+    MAX_SENDER_CHARS characters.
 
-    Numbers are refused rather than turned into text: the sender is the key of a
-    conversation and its verified identity, and 123 and "123" must not quietly be one.
+    The sender is the key of a conversation and its verified identity, so nothing may
+    quietly turn two senders into one: numbers are refused rather than turned into text
+    (123 and "123"), and long ids rather than cut (two ids sharing their first 128
+    characters).
     """
     if not isinstance(value, str):
         return None
     # The sender is the tracker's key: PostgreSQL refuses NUL in it, UTF-8 lone surrogates.
     value = _valid_unicode(_without_controls(value)).strip()
-    return value[:MAX_SENDER_CHARS] or None
+    return value if 0 < len(value) <= MAX_SENDER_CHARS else None
 
 
 def clean_metadata(value: Any) -> Dict[str, Any]:

@@ -69,10 +69,19 @@ class _EngineIOServer(engineio.AsyncServer):
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         response = await super().handle_request(*args, **kwargs)
         transport = getattr(args[0], "transport", None) if args else None
-        upgraded = transport is not None and getattr(transport.get_protocol(), "websocket", None) is not None
-        return None if upgraded else response
+        return None if transport is None or _upgraded_or_gone(transport) else response
 
     handle_request.is_websocket = True  # type: ignore[attr-defined]
+
+
+def _upgraded_or_gone(transport: Any) -> bool:
+    """True when Sanic can no longer send an HTTP response on `transport`: the connection
+    became a websocket, or the client hung up (Sanic's protocol then drops its transport,
+    and sending raises AttributeError on None)."""
+    protocol = transport.get_protocol()
+    return (getattr(protocol, "websocket", None) is not None
+            or getattr(protocol, "transport", None) is None
+            or transport.is_closing())
 
 
 class TolerantAsyncServer(AsyncServer):

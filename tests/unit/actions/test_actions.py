@@ -12,6 +12,7 @@ fallback explanations, and every one of them with the CRM database down.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import timedelta
 from typing import Any, Dict, List, Optional, Type
@@ -266,6 +267,22 @@ def test_unverified_customers_get_no_order_details(
     assert responses(dispatcher) == ["utter_verification_locked"]
     assert_request_slots_cleared(events)
     assert store_of(crm).get_order(crm.ada, crm.orders["placed"]).status == "placed"
+
+
+@pytest.mark.parametrize("action_class", [ActionCheckOrderStatus, ActionShowOrderHistory, ActionTrackShipment])
+def test_a_token_of_another_customer_locks_the_verified_customers_data(crm: SmallCrm, action_class: type) -> None:
+    # Ada's conversation continues on a page where Ben has logged in since.
+    message = {"text": "show my orders", "intent": {"name": "order_history", "confidence": 1.0}, "entities": [],
+               "metadata": {"customer_token": issue_customer_token(crm.ben, TOKEN_SECRET)}}
+    _, dispatcher = run_action(action_class(), make_tracker(ADA, latest_message=message))
+    said = json.dumps(dispatcher.messages)
+    assert dispatcher.messages, "the customer must get an answer"
+    assert not [number for number in crm.orders.values() if number in said]
+    assert "ORD-300001" not in said
+    # The same message with Ada's own token gets her orders.
+    message["metadata"] = {"customer_token": issue_customer_token(crm.ada, TOKEN_SECRET)}
+    _, dispatcher = run_action(action_class(), make_tracker(ADA, latest_message=message))
+    assert any(number in json.dumps(dispatcher.messages) for number in crm.orders.values())
 
 
 def test_a_customer_without_orders_is_told_so(crm: SmallCrm) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.sanitize import clean_metadata, clean_sender, clean_text
+from bot.channels.sanitize import MAX_SENDER_CHARS, clean_metadata, clean_sender, clean_text
 
 
 def test_lone_surrogates_become_replacement_characters() -> None:
@@ -26,6 +26,11 @@ def test_sender_loses_nul_and_surrogates_and_may_become_missing() -> None:
     assert clean_sender(" \x00 ") is None
     for not_text in [42, 1.5, True, None, ["a"], {"id": 1}]:
         assert clean_sender(not_text) is None
+
+
+def test_a_long_sender_is_refused_not_cut_into_someone_elses_conversation() -> None:
+    assert clean_sender("a" * MAX_SENDER_CHARS) == "a" * MAX_SENDER_CHARS
+    assert clean_sender("a" * MAX_SENDER_CHARS + "-customer-2") is None
 
 
 def test_metadata_that_is_not_an_object_becomes_empty() -> None:
