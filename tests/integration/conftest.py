@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -76,4 +77,6 @@ def stack(crm_path: Path) -> Iterator[Stack]:
 
 @pytest.fixture
 def chat(stack: Stack, request: pytest.FixtureRequest) -> Chat:
-    return Chat(stack, f"it-{request.node.name}")
+    # The test's name, readable in the logs; long parameters are cut and a digest keeps it unique.
+    name = request.node.name
+    return Chat(stack, f"it-{name[:80]}-{hashlib.sha1(name.encode()).hexdigest()[:10]}")
