@@ -241,7 +241,7 @@ class Tally:
 
     def count(self, transport: str, category: str, outcome: str, detail: str = "") -> None:
         self.by_category[f"{transport}:{category}"][outcome] += 1
-        if detail and outcome in ("http_5xx", "timeout", "transport_error") and len(self.samples[outcome]) < 8:
+        if detail and outcome in ("http_5xx", "timeout", "transport_error", "no_reply") and len(self.samples[outcome]) < 8:
             self.samples[outcome].append(f"{transport}:{category}: {detail}"[:300])
 
     def total(self, outcome: str) -> int:
@@ -358,7 +358,9 @@ GARBAGE_PACKETS: List[Any] = [
 ]
 
 
-async def _socket_malformed(client: WidgetClient, category: str, rng: random.Random, text: Any, metadata: Any) -> None:
+async def _socket_malformed(client: WidgetClient, category: str, rng: random.Random, text: Any, metadata: Any) -> bool:
+    """Send one malformed packet; False if it was a valid socket.io DISCONNECT ("41"), after
+    which the server rightly ignores this client's events."""
     if category == "sio_not_a_dict":
         await client.emit("user_uttered", rng.choice(["hello", ["hello"], 7, None, True]))
     elif category == "sio_missing_fields":
@@ -369,7 +371,9 @@ async def _socket_malformed(client: WidgetClient, category: str, rng: random.Ran
     elif category == "sio_non_string_message":
         await client.emit("user_uttered", {"message": rng.choice(NON_STRING_MESSAGES), "customData": metadata})
     elif category == "sio_garbage_packet":
-        await client.send_raw(rng.choice(GARBAGE_PACKETS))
+        packet = rng.choice(GARBAGE_PACKETS)
+        await client.send_raw(packet)
+        return packet != "41"
     elif category == "sio_bogus_session_request":
         await client.emit("session_request", rng.choice([
             {"session_id": 12345}, {"session_id": {"a": 1}}, {"session_id": "x" * 100_000}, {"session_id": "../../etc"},
@@ -377,6 +381,7 @@ async def _socket_malformed(client: WidgetClient, category: str, rng: random.Ran
         ]))
     elif category == "sio_deep_json":
         await client.send_raw('42["user_uttered", ' + "[" * 100_000 + "]" * 100_000 + "]")
+    return True
 
 
 async def socket_worker(base_url: str, budget: Budget, tally: Tally, owners: Owners, secret: str,
@@ -410,9 +415,11 @@ async def socket_worker(base_url: str, budget: Budget, tally: Tally, owners: Own
                 if category in SOCKET_MALFORMED:
                     # Some malformed packets still carry valid metadata, which may verify the session.
                     conversation.record("", customer)
-                    await _socket_malformed(client, category, rng, text, metadata)
+                    still_connected = await _socket_malformed(client, category, rng, text, metadata)
                     await asyncio.sleep(0.05)
                     tally.count("socketio", category, "sent")
+                    if not still_connected:
+                        break
                     continue
                 conversation.record(text, customer)
                 started = time.perf_counter()
@@ -421,7 +428,8 @@ async def socket_worker(base_url: str, budget: Budget, tally: Tally, owners: Own
                     _, data = await client.wait_for("bot_uttered", REPLY_TIMEOUT)
                 except asyncio.TimeoutError:
                     # Expected while an agent has the conversation, and for /session_start-like injections.
-                    tally.count("socketio", category, "no_reply_handoff" if handed_off else "no_reply")
+                    tally.count("socketio", category, "no_reply_handoff" if handed_off else "no_reply",
+                                f"session {client.session_id}: {str(text)[:120]!r}")
                     continue
                 tally.latencies_ms.append((time.perf_counter() - started) * 1000)
                 tally.count("socketio", category, "ok")
