@@ -2,7 +2,8 @@
 "what goes with my last order".
 
 Layout follows the data flow: `data` reads the CRM, `model` fits the item-side
-artifacts, `recommender` blends, filters and explains, `service` serves the action
+artifacts, `rerank` holds the optional learned re-ranker and `learn` trains it on top
+of the model, `recommender` blends, filters and explains, `service` serves the action
 server and trains, `evaluate` measures on the CRM's own order history.
 """
 

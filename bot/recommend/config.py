@@ -48,6 +48,19 @@ class ModelParams:
     trending_days: float = 7.0
     # Re-purchase propensity is smoothed towards its category's rate with this many pseudo-observations.
     propensity_prior: float = 5.0
+    # A learned re-ranker over the blend's candidates (`rerank.py`), trained on each customer's
+    # latest orders given the orders before them. Off unless validation prefers it to the blend
+    # (stage 4 of recommend_tune.py; levels and penalty below won it on the seeded demo shop).
+    rerank: bool = False
+    # Label orders per customer: 1 the last, 2 also the one before, ... (each level fits one more
+    # item-side model on the orders before it, so no label ever leaks into its own features).
+    rerank_levels: int = 3
+    rerank_c: float = 1.0  # inverse strength of the L2 penalty of the logistic regression
+    rerank_candidates: int = 100  # best blend items re-ranked per request (plus the customer's own)
+    # Fewer label orders than this: no re-ranker, the blend alone (too little to learn from).
+    rerank_min_baskets: int = 30
+    # At most this many customers per level, sampled: bounds training time on large shops.
+    rerank_max_customers: int = 2000
 
     def __post_init__(self) -> None:
         if self.cf_weighting not in ("bm25", "tfidf", "none"):
@@ -58,6 +71,8 @@ class ModelParams:
             raise ValueError(f"unknown cf_algorithm {self.cf_algorithm!r}")
         if self.cf_neighbours < 1 or self.content_neighbours < 1:
             raise ValueError("neighbour counts must be positive")
+        if self.rerank_levels < 1 or self.rerank_candidates < 1 or self.rerank_c <= 0:
+            raise ValueError("rerank_levels, rerank_candidates and rerank_c must be positive")
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,9 @@ class BlendParams:
     # "something like X": weights of content and collaborative neighbours of X.
     similar_content_weight: float = 0.6
     similar_cf_weight: float = 0.4
+    # Use the model's learned re-ranker when it has one (only models trained with `model.rerank`);
+    # false serves the blend alone without retraining.
+    use_reranker: bool = True
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(SOURCES)
@@ -96,8 +114,8 @@ class BlendParams:
         return float(self.weights.get(source, 0.0))
 
     def only(self, source: str) -> BlendParams:
-        """The same settings with one source alone (for evaluation)."""
-        return replace(self, weights={name: 1.0 if name == source else 0.0 for name in SOURCES})
+        """The same settings with one source alone and no re-ranker (for evaluation)."""
+        return replace(self, weights={name: 1.0 if name == source else 0.0 for name in SOURCES}, use_reranker=False)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from sqlalchemy import func, select
@@ -137,6 +137,32 @@ def histories_from_log(log: OrderLog) -> Dict[int, CustomerHistory]:
             )
         )
     return {customer: CustomerHistory(tuple(orders)) for customer, orders in histories.items()}
+
+
+@dataclass(frozen=True)
+class HoldOut:
+    """Training lines, and per evaluated customer the product ids of the held-out order."""
+
+    train: OrderLog
+    targets: Dict[int, FrozenSet[int]]
+
+
+def hold_out_last_orders(log: OrderLog, min_orders: int = 2) -> HoldOut:
+    """Hold out the last order of every customer with at least `min_orders` orders."""
+    if len(log) == 0:
+        return HoldOut(log, {})
+    # The log is sorted by customer, time, order: a customer's last order is at the end of its block.
+    keep = np.ones(len(log), dtype=bool)
+    targets: Dict[int, FrozenSet[int]] = {}
+    boundaries = np.flatnonzero(np.diff(log.customer_ids) != 0) + 1
+    for block in np.split(np.arange(len(log)), boundaries):
+        orders = log.order_ids[block]
+        if len(np.unique(orders)) < min_orders:
+            continue
+        last = block[orders == orders[-1]]
+        keep[last] = False
+        targets[int(log.customer_ids[block[0]])] = frozenset(int(p) for p in log.product_ids[last])
+    return HoldOut(log.select(keep), targets)
 
 
 @dataclass(frozen=True)

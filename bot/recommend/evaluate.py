@@ -18,14 +18,15 @@ held-out orders are the past: an item bought in the held-out order was in stock
 then, so removing it because it is sold out now would penalise the recommender for
 something it could not know (imported logs give every product stock anyway).
 Everything else (price filters unused, last-order exclusion, category spread) runs
-exactly as in production.
+exactly as in production. With `model.rerank`, the re-ranker is trained inside that
+one fit (`learn.py`), so it too learns from the training portion only.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence
 
 import numpy as np
@@ -34,7 +35,16 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.crm.database import Database
 from bot.recommend.config import SOURCES, BlendParams, ModelParams, load_config
-from bot.recommend.data import Catalogue, CrmReader, CustomerHistory, OrderLog, histories_from_log
+from bot.recommend.data import (
+    Catalogue,
+    CrmReader,
+    CustomerHistory,
+    HoldOut,
+    OrderLog,
+    histories_from_log,
+    hold_out_last_orders,
+)
+from bot.recommend.learn import fit_recommender
 from bot.recommend.model import RecommenderModel, fit
 from bot.recommend.recommender import Recommender, SnapshotReader
 
@@ -43,32 +53,6 @@ STOCK_POLICY = (
     "off in evaluation: held-out orders are the past and stock is today's, so no held-out item "
     "is removed for being sold out now"
 )
-
-
-@dataclass(frozen=True)
-class HoldOut:
-    """Training lines, and per evaluated customer the product ids of the held-out order."""
-
-    train: OrderLog
-    targets: Dict[int, FrozenSet[int]]
-
-
-def hold_out_last_orders(log: OrderLog, min_orders: int = 2) -> HoldOut:
-    """Hold out the last order of every customer with at least `min_orders` orders."""
-    if len(log) == 0:
-        return HoldOut(log, {})
-    # The log is sorted by customer, time, order: a customer's last order is at the end of its block.
-    keep = np.ones(len(log), dtype=bool)
-    targets: Dict[int, FrozenSet[int]] = {}
-    boundaries = np.flatnonzero(np.diff(log.customer_ids) != 0) + 1
-    for block in np.split(np.arange(len(log)), boundaries):
-        orders = log.order_ids[block]
-        if len(np.unique(orders)) < min_orders:
-            continue
-        last = block[orders == orders[-1]]
-        keep[last] = False
-        targets[int(log.customer_ids[block[0]])] = frozenset(int(p) for p in log.product_ids[last])
-    return HoldOut(log.select(keep), targets)
 
 
 def hit_rate(ranked: Sequence[int], relevant: FrozenSet[int]) -> float:
@@ -132,9 +116,16 @@ def hr_difference_interval(
 class Evaluator:
     """One fitted model over a hold-out split; runs any blend or baseline against it."""
 
-    def __init__(self, catalogue: Catalogue, holdout: HoldOut, params: Optional[ModelParams] = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        holdout: HoldOut,
+        params: Optional[ModelParams] = None,
+        blend: Optional[BlendParams] = None,
+    ) -> None:
+        """`blend` only matters with `params.rerank`: the re-ranker learns from that blend's candidates."""
         started = time.perf_counter()
-        self.model: RecommenderModel = fit(catalogue, holdout.train, params)
+        self.model: RecommenderModel = fit_recommender(catalogue, holdout.train, params, blend)
         self.fit_seconds = time.perf_counter() - started
         self.holdout = holdout
         self.histories = histories_from_log(holdout.train)
@@ -224,6 +215,9 @@ class Evaluator:
             results = sections[section]
             blend_lists = self.run_blend(blend, k, exclude, timings=None if exclude else timings)
             results["blend"] = summarise(blend_lists, targets, k, n_products)
+            if self.model.ranker is not None:
+                without = self.run_blend(replace(blend, use_reranker=False), k, exclude)
+                results["blend_without_reranker"] = summarise(without, targets, k, n_products)
             for source in SOURCES:
                 if exclude and source == "buy_again":
                     continue  # only re-buys: nothing left once bought items are excluded
@@ -248,6 +242,11 @@ class Evaluator:
             "training_order_lines": self.model.stats.get("order_lines", 0),
             "stock_filter": STOCK_POLICY,
             "weights": dict(blend.weights),
+            "reranker": {
+                "configured": self.model.params.rerank,
+                "trained": self.model.ranker is not None,
+                "label_orders": self.model.stats.get("rerank_baskets", 0),
+            },
             "all_items": sections["all_items"],
             "never_bought": sections["never_bought"],
             "timings": {
@@ -277,8 +276,9 @@ def evaluate(
     k: int = 10,
 ) -> Dict[str, Any]:
     """Leave-last-order-out evaluation of an order log; see the module docstring."""
-    evaluator = Evaluator(catalogue, hold_out_last_orders(log), params)
-    return evaluator.report(blend or BlendParams(), k)
+    blend = blend or BlendParams()
+    evaluator = Evaluator(catalogue, hold_out_last_orders(log), params, blend)
+    return evaluator.report(blend, k)
 
 
 def evaluate_command(database_url: str, k: int = 10) -> Dict[str, Any]:

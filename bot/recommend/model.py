@@ -18,6 +18,8 @@ whole order log is computed here, once per training run:
 * `propensity`: how likely an item is bought again by the same customer: of the
   customers who bought it in an order that was not their last, the share who bought
   it again later, smoothed towards its category's rate (and that towards the shop's).
+* `ranker` (only with `rerank: true`): the learned re-ranker of `rerank.py`, set by
+  `learn.fit_recommender`; models saved before it existed load without one.
 
 A model is one joblib file with a `version`; `save` writes it atomically.
 """
@@ -41,6 +43,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.recommend.config import ModelParams
 from bot.recommend.data import Catalogue, OrderLog
 from bot.recommend.errors import IncompatibleModel
+from bot.recommend.rerank import Ranker
 
 # Bumped whenever the saved layout changes; older files are refused, not misread.
 MODEL_FORMAT = 1
@@ -70,6 +73,7 @@ class RecommenderModel:
     category_names: List[str]
     reference_time: float  # newest order used, seconds
     stats: Dict[str, Any] = field(default_factory=dict)
+    ranker: Optional[Ranker] = None
     format: int = MODEL_FORMAT
 
     def __post_init__(self) -> None:
@@ -104,6 +108,7 @@ class RecommenderModel:
             found = state.get("format") if isinstance(state, dict) else None
             raise IncompatibleModel(f"{Path(path).name}: format {found!r}, expected {MODEL_FORMAT}")
         state["params"] = ModelParams(**state["params"])
+        state.setdefault("ranker", None)  # saved before the re-ranker existed: same layout otherwise
         return cls(**state)
 
 
@@ -120,6 +125,7 @@ _SAVED_FIELDS = (
     "category_names",
     "reference_time",
     "stats",
+    "ranker",
     "format",
 )
 
@@ -129,8 +135,13 @@ def fit(
     log: OrderLog,
     params: Optional[ModelParams] = None,
     version: Optional[str] = None,
+    content: Optional[sp.csr_matrix] = None,
 ) -> RecommenderModel:
-    """Fit the item-side model on `log` for the products of `catalogue`."""
+    """Fit the item-side model on `log` for the products of `catalogue`.
+
+    `content` reuses look-alikes already computed for this catalogue (they do not depend
+    on the orders; the re-ranker's training fits several models of one catalogue).
+    """
     started = time.perf_counter()
     params = params or ModelParams()
     n_items = len(catalogue)
@@ -167,7 +178,8 @@ def fit(
         cf = _item_neighbours_cf(bought, params)
     timings["cf_seconds"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    content = _content_neighbours(catalogue, params.content_neighbours)
+    if content is None:
+        content = _content_neighbours(catalogue, params.content_neighbours)
     timings["content_seconds"] = time.perf_counter() - tick
 
     buyers = np.asarray((bought > 0).sum(axis=0)).ravel().astype(np.float32)

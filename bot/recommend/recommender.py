@@ -11,6 +11,10 @@ blended with weights from support.yml, each scaled to [0, 1] per query:
 * content: look-alikes (name, category, tags, description) of the customer's items;
 * popularity: all-time buyers blended with buyers in the recent window.
 
+When the model has a learned re-ranker (`rerank.py`, trained only with `model.rerank:
+true`), the blend's best candidates and the customer's own items are reordered by its
+probability of being in the next order; everything below still applies.
+
 Then: only in-stock products (checked live), price and category filters, no item
 of the customer's last order unless people re-buy it (propensity at least
 `rebuy_threshold`), at most `max_per_category` per category, and a reason from the
@@ -26,10 +30,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
 
 import numpy as np
 
+from bot.recommend import rerank
 from bot.recommend.config import BlendParams
 from bot.recommend.data import CustomerHistory, ProductInfo, to_decimal
 from bot.recommend.errors import ProductNotFound
@@ -73,7 +78,10 @@ _MESSAGES = {
 
 @dataclass(frozen=True)
 class Recommendation:
-    """One recommended product; `sources` holds each source's share of `score`."""
+    """One recommended product; `sources` holds each source's share of the blend's score.
+
+    `score` is the blend's score, or the re-ranker's probability when the model has one.
+    """
 
     sku: str
     name: str
@@ -301,6 +309,8 @@ class Recommender:
                 last = profile.last_order
                 selection.allowed[last[self.model.propensity[last] < blend.rebuy_threshold]] = False
         scored = self._score(profile, blend, selection.allowed)
+        if blend.use_reranker and self.model.ranker is not None and not profile.empty:
+            scored = self._rerank(history, profile, scored, selection.allowed)
         # A category filter already decides the category: spreading makes no sense then.
         cap = None if selection.category is not None else blend.max_per_category
         result = self._select(scored, selection, k, cap, fill, blend)
@@ -471,6 +481,41 @@ class Recommender:
         for values in parts.values():
             total += values
         return _Scored(total, parts, scales, because=profile)
+
+    def ranker_inputs(self, history: CustomerHistory, blend: Optional[BlendParams] = None) -> Tuple[np.ndarray, np.ndarray]:
+        """Candidate positions and their re-ranker features for a general request of this history.
+
+        The one path to the features, for training (`learn.py`) and serving alike; the
+        last-order rule applies, stock is not checked (training labels are the past).
+        """
+        blend = blend or self.blend
+        profile = self._profile(history, blend)
+        allowed = np.ones(len(self.model), dtype=bool)
+        last = profile.last_order
+        allowed[last[self.model.propensity[last] < blend.rebuy_threshold]] = False
+        scored = self._score(profile, blend, allowed)
+        return self._ranker_features(history, profile, scored, allowed)
+
+    def _ranker_features(
+        self, history: CustomerHistory, profile: _Profile, scored: _Scored, allowed: np.ndarray
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        count = self.model.params.rerank_candidates
+        items = rerank.candidates(scored.total, allowed, profile.items, count)
+        sources = {name: part / scored.scales[name] for name, part in scored.parts.items() if scored.scales[name] > 0}
+        return items, rerank.features(self.model, history, items, sources, scored.total)
+
+    def _rerank(self, history: CustomerHistory, profile: _Profile, scored: _Scored, allowed: np.ndarray) -> _Scored:
+        """Candidates ordered by the ranker's probability; the other items keep the blend's order below them."""
+        ranker = self.model.ranker
+        items, features = self._ranker_features(history, profile, scored, allowed)
+        if ranker is None or len(items) == 0:
+            return scored
+        chance = ranker.probability(features)
+        top = float(scored.total.max())
+        # Items outside the candidates (fill only) score below every candidate, in the blend's order.
+        total = scored.total / top * float(chance.min()) * 0.5 if top > 0 else np.zeros_like(scored.total)
+        total[items] = chance
+        return _Scored(total, scored.parts, scored.scales, because=scored.because, anchor_name=scored.anchor_name)
 
     # Filters -------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from bot.crm.database import Database, get_database
 from bot.recommend.config import RecommendationConfig, load_config
 from bot.recommend.data import CrmReader, ProductInfo
 from bot.recommend.errors import ModelNotFound, RecommenderError
-from bot.recommend.model import RecommenderModel, fit
+from bot.recommend.learn import fit_recommender
+from bot.recommend.model import RecommenderModel
 from bot.recommend.recommender import Price, Recommendations, Recommender
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class RecommenderService:
             if self._recommender is None and self.train_if_missing:
                 logger.warning("no recommender model in %s: fitting one in memory", self.model_dir)
                 catalogue, log = self.reader.catalogue(), self.reader.order_log()
-                self._use(fit(catalogue, log, self.config.model))
+                self._use(fit_recommender(catalogue, log, self.config.model, self.config.blend))
             self._stamp = stamp
             return
         if self._recommender is not None and path.name == model_filename(self._recommender.model.version):
@@ -189,7 +190,7 @@ def train_command(database_url: str, out_dir: Optional[Union[str, Path]] = None)
     finally:
         database.dispose()
     loaded = time.perf_counter()
-    model = fit(catalogue, log, config.model)
+    model = fit_recommender(catalogue, log, config.model, config.blend)
     fitted = time.perf_counter()
     filename = model_filename(model.version)
     model.save(model_dir / filename)
@@ -200,6 +201,7 @@ def train_command(database_url: str, out_dir: Optional[Union[str, Path]] = None)
         "version": model.version,
         "path": str(model_dir / filename),
         **{key: model.stats[key] for key in ("products", "customers", "orders", "order_lines", "cf_pairs", "content_pairs")},
+        **{key: value for key, value in model.stats.items() if key.startswith("rerank_")},
         "previous_models_removed": removed,
         "load_seconds": round(loaded - started, 3),
         "fit_seconds": round(fitted - loaded, 3),
