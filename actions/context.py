@@ -46,6 +46,12 @@ def agent_directory() -> AgentDirectory:
     return AgentDirectory(get_database(current.database_url), current.handoff)
 
 
+def token_customer_id(metadata: Any) -> Optional[int]:
+    """The customer a message's metadata proves with a valid signed token, or None."""
+    token = token_from_metadata(metadata)
+    return verify_customer_token(token, settings().token_secret) if token else None
+
+
 def verified_customer_id(tracker: Tracker) -> Optional[int]:
     """The customer this conversation is verified as, or None.
 
@@ -61,8 +67,7 @@ def verified_customer_id(tracker: Tracker) -> Optional[int]:
         customer_id = int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
-    token = token_from_metadata((tracker.latest_message or {}).get("metadata"))
-    presented = verify_customer_token(token, settings().token_secret) if token else None
+    presented = token_customer_id((tracker.latest_message or {}).get("metadata"))
     if customer_id is not None and presented is not None and presented != customer_id:
         logger.warning("Conversation %s is verified as another customer than the token of its latest message: "
                        "no customer data", tracker.sender_id)

@@ -10,9 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import clear_identity_events, crm_store, identity_events, settings
+from actions.context import clear_identity_events, crm_store, identity_events, token_customer_id
 from bot.crm.errors import CrmError, CustomerNotFound
-from bot.identity import token_from_metadata, verify_customer_token
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +30,7 @@ class ActionSessionStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         events: List[EventType] = [SessionStarted()]
-        metadata = tracker.get_slot("session_started_metadata") or {}
-        token = token_from_metadata(metadata)
-        customer_id = verify_customer_token(token, settings().token_secret) if token else None
+        customer_id = token_customer_id(tracker.get_slot("session_started_metadata"))
         if customer_id is None:
             events += clear_identity_events()
         else:

@@ -306,8 +306,7 @@ class Recommender:
             if exclude_bought:
                 selection.allowed[profile.items] = False
             else:
-                last = profile.last_order
-                selection.allowed[last[self.model.propensity[last] < blend.rebuy_threshold]] = False
+                self._drop_unrepeated_last_order(profile, blend, selection.allowed)
         scored = self._score(profile, blend, selection.allowed)
         if blend.use_reranker and self.model.ranker is not None and not profile.empty:
             scored = self._rerank(history, profile, scored, selection.allowed)
@@ -482,6 +481,11 @@ class Recommender:
             total += values
         return _Scored(total, parts, scales, because=profile)
 
+    def _drop_unrepeated_last_order(self, profile: _Profile, blend: BlendParams, allowed: np.ndarray) -> None:
+        """The last-order rule: an item of the customer's last order comes back only if people re-buy it."""
+        last = profile.last_order
+        allowed[last[self.model.propensity[last] < blend.rebuy_threshold]] = False
+
     def ranker_inputs(self, history: CustomerHistory, blend: Optional[BlendParams] = None) -> Tuple[np.ndarray, np.ndarray]:
         """Candidate positions and their re-ranker features for a general request of this history.
 
@@ -491,8 +495,7 @@ class Recommender:
         blend = blend or self.blend
         profile = self._profile(history, blend)
         allowed = np.ones(len(self.model), dtype=bool)
-        last = profile.last_order
-        allowed[last[self.model.propensity[last] < blend.rebuy_threshold]] = False
+        self._drop_unrepeated_last_order(profile, blend, allowed)
         scored = self._score(profile, blend, allowed)
         return self._ranker_features(history, profile, scored, allowed)
 
