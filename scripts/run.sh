@@ -24,6 +24,9 @@ for port in "$RASA_PORT" "$ACTION_PORT" "$WEB_PORT"; do
   fi
 done
 
+# Each server runs in a session of its own: Ctrl-C in the terminal reaches only this
+# script, whose trap stops them (a server hit by the same Ctrl-C would exit first and
+# look like a crash).
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -33,12 +36,12 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" > var/log/actions.log 2>&1 &
+setsid "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" > var/log/actions.log 2>&1 &
 pids+=($!)
-"$VENV/bin/rasa" run --model models/assistant.tar.gz --port "$RASA_PORT" --enable-api --auth-token "$RASA_API_TOKEN" \
+setsid "$VENV/bin/rasa" run --model models/assistant.tar.gz --port "$RASA_PORT" --enable-api --auth-token "$RASA_API_TOKEN" \
   --cors "*" --credentials credentials.yml --endpoints endpoints.yml > var/log/rasa.log 2>&1 &
 pids+=($!)
-"$VENV/bin/python" -m bot web --port "$WEB_PORT" > var/log/web.log 2>&1 &
+setsid "$VENV/bin/python" -m bot web --port "$WEB_PORT" > var/log/web.log 2>&1 &
 pids+=($!)
 
 wait_for() {  # name url seconds
