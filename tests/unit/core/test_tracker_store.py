@@ -1,10 +1,14 @@
-"""The cached SQL tracker store stores and returns exactly what Rasa's SQL store does."""
+"""The cached SQL tracker store stores and returns exactly what Rasa's SQL store does.
+
+On SQLite (the embedded profile) and on a fresh database of the local PostgreSQL
+(the production profile; .ci/run starts it).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 from rasa.core.brokers.broker import EventBroker
@@ -13,7 +17,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.stack import TemporaryPostgresDatabase
 from bot.tracker_store import CachedSQLTrackerStore
+
+Db = Dict[str, Any]  # the dialect and connection options of a tracker store
 
 DOMAIN = Domain.from_yaml(
     """
@@ -43,17 +50,36 @@ def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "tracker.sqlite3")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Db]:
+    if request.param == "sqlite":
+        yield {"dialect": "sqlite", "db": str(tmp_path / "tracker.sqlite3")}
+        return
+    with TemporaryPostgresDatabase("nw_test_tracker") as database:
+        yield {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": database.name, "username": "postgres"}
 
 
-def cached(db: str, **kwargs: Any) -> CachedSQLTrackerStore:
-    return CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db, **kwargs)
+def cached(db: Db, **kwargs: Any) -> CachedSQLTrackerStore:
+    store = CachedSQLTrackerStore(domain=DOMAIN, **db, **kwargs)
+    _stores.append(store)
+    return store
 
 
-def plain(db: str) -> SQLTrackerStore:
-    return SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db)
+def plain(db: Db) -> SQLTrackerStore:
+    store = SQLTrackerStore(domain=DOMAIN, **db)
+    _stores.append(store)
+    return store
+
+
+_stores: List[SQLTrackerStore] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_connections() -> Iterator[None]:
+    """Pooled connections would keep the temporary PostgreSQL database from being dropped."""
+    yield
+    while _stores:
+        _stores.pop().engine.dispose()
 
 
 def a_turn(tracker: DialogueStateTracker, text: str) -> None:
@@ -67,7 +93,7 @@ def events_of(tracker: DialogueStateTracker) -> List[Dict[str, Any]]:
     return [event.as_dict() for event in tracker.events]
 
 
-def test_a_kept_tracker_is_reused_and_the_database_holds_what_rasas_store_reads(db: str) -> None:
+def test_a_kept_tracker_is_reused_and_the_database_holds_what_rasas_store_reads(db: Db) -> None:
     store = cached(db)
     tracker = run(store.get_or_create_tracker("c1"))
     a_turn(tracker, "hello")
@@ -82,7 +108,7 @@ def test_a_kept_tracker_is_reused_and_the_database_holds_what_rasas_store_reads(
     assert from_database.get_slot("order_number") == "ORD-900001"
 
 
-def test_a_conversation_another_server_changed_is_read_again(db: str) -> None:
+def test_a_conversation_another_server_changed_is_read_again(db: Db) -> None:
     mine, other = cached(db), cached(db)
     tracker = run(mine.get_or_create_tracker("c2"))
     a_turn(tracker, "hello")
@@ -99,7 +125,7 @@ def test_a_conversation_another_server_changed_is_read_again(db: str) -> None:
     assert events_of(run(plain(db).retrieve("c2"))) == events_of(mine_again)
 
 
-def test_a_tracker_left_with_unsaved_events_is_not_reused(db: str) -> None:
+def test_a_tracker_left_with_unsaved_events_is_not_reused(db: Db) -> None:
     store = cached(db)
     tracker = run(store.get_or_create_tracker("c3"))
     a_turn(tracker, "hello")
@@ -110,7 +136,7 @@ def test_a_tracker_left_with_unsaved_events_is_not_reused(db: str) -> None:
     assert len(fresh.events) == len(tracker.events) - 1
 
 
-def test_a_new_session_is_read_like_rasa_reads_it(db: str) -> None:
+def test_a_new_session_is_read_like_rasa_reads_it(db: Db) -> None:
     store = cached(db)
     tracker = run(store.get_or_create_tracker("c4"))
     a_turn(tracker, "hello")
@@ -122,9 +148,9 @@ def test_a_new_session_is_read_like_rasa_reads_it(db: str) -> None:
     assert events_of(run(store.retrieve("c4"))) == events_of(run(plain(db).retrieve("c4")))
 
 
-def test_every_event_is_published_once(db: str) -> None:
+def test_every_event_is_published_once(db: Db) -> None:
     broker = RecordingBroker()
-    store = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db, event_broker=broker)
+    store = cached(db, event_broker=broker)
     tracker = run(store.get_or_create_tracker("c5"))
     for text in ["one", "two", "three"]:
         tracker = run(store.retrieve("c5"))
@@ -134,7 +160,7 @@ def test_every_event_is_published_once(db: str) -> None:
     assert all(e["sender_id"] == "c5" for e in broker.published)
 
 
-def test_the_cache_is_bounded(db: str) -> None:
+def test_the_cache_is_bounded(db: Db) -> None:
     store = cached(db, cache_size=2)
     for sender in ["a", "b", "c"]:
         run(store.get_or_create_tracker(sender))
@@ -145,7 +171,6 @@ def test_the_cache_is_bounded(db: str) -> None:
 def test_a_save_that_loses_its_database_connection_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # `python -m bot bench faults`: without a retry, a PostgreSQL restart cost answered turns.
     from contextlib import contextmanager
-    from typing import Iterator
 
     import sqlalchemy as sa
 

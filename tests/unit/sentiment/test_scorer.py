@@ -260,5 +260,6 @@ def test_lexicon_scores_of_a_huge_emoji_message_are_fast() -> None:
 
     started = time.perf_counter()
     rows = lexicon_matrix(["🙂" * 5000, "this is awful " * 2000])
-    assert time.perf_counter() - started < 1.0
+    # Linear takes ~0.1 s; quadratic would take ~20 s. The margin absorbs a busy CI machine.
+    assert time.perf_counter() - started < 5.0
     assert rows.shape == (2, 4) and rows[1, 3] < 0
