@@ -37,6 +37,12 @@ COPY support.yml config.yml domain.yml ./
 COPY data/ data/
 COPY bot/ bot/
 COPY deploy/endpoints.production.yml deploy/credentials.production.yml deploy/
+
+# The MiniLM encoder's ONNX export (about a minute), made here once instead of at every
+# container start; outside /app/models, which docker-compose mounts over.
+ENV SENTENCE_ENCODER_CACHE=/app/encoder
+RUN TF_CPP_MIN_LOG_LEVEL=3 python -c 'from bot.nlu.sentence_encoder import get_encoder; get_encoder()'
+
 RUN mkdir -p /app/models && chgrp -R 0 /app && chmod -R g=u /app
 
 ENV PYTHONPATH=/app \
