@@ -1,26 +1,16 @@
-"""Our lock stores: Rasa's ticket locks, retried every `retry_seconds` instead of every second.
-
-The Redis cases use the local Redis (.ci/run starts it), with a key prefix of their own.
-"""
+"""Our in-process lock store: Rasa's ticket locks, retried every `retry_seconds`, not every second."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from typing import List
 
 import pytest
 from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.lock_store import InMemoryLockStore, RedisLockStore
-
-
-def redis_store(retry_seconds: float = 0.02) -> LockStore:
-    config = EndpointConfig(url="127.0.0.1", type="bot.lock_store.RedisLockStore", port="6379", db=1,
-                            key_prefix=f"test{uuid.uuid4().hex[:8]}", retry_seconds=retry_seconds)
-    return LockStore.create(config)
+from bot.lock_store import InMemoryLockStore
 
 
 def memory_store(retry_seconds: float = 0.02) -> LockStore:
@@ -47,10 +37,9 @@ async def two_messages(store: LockStore, busy_seconds: float = 0.1) -> List[str]
     return steps
 
 
-@pytest.mark.parametrize("make_store", [redis_store, memory_store], ids=["redis", "in-memory"])
-def test_a_waiting_message_runs_right_after_the_one_before_it(make_store) -> None:  # type: ignore[no-untyped-def]
-    store = make_store()
-    assert isinstance(store, (RedisLockStore, InMemoryLockStore))
+def test_a_waiting_message_runs_right_after_the_one_before_it() -> None:
+    store = memory_store()
+    assert isinstance(store, InMemoryLockStore)
     steps = asyncio.run(two_messages(store))
     assert steps[:2] == ["first starts", "first ends"]  # still one at a time
     waited = float(steps[2].rsplit(" ", 1)[1])
@@ -59,7 +48,7 @@ def test_a_waiting_message_runs_right_after_the_one_before_it(make_store) -> Non
 
 
 def test_other_conversations_do_not_wait() -> None:
-    store = redis_store()
+    store = memory_store()
 
     async def both() -> float:
         async with store.lock("conversation-a"):
@@ -70,10 +59,8 @@ def test_other_conversations_do_not_wait() -> None:
     assert asyncio.run(both()) < 0.05
 
 
-def test_the_redis_options_reach_rasas_store() -> None:
-    store = redis_store(retry_seconds=0.05)
-    assert store.retry_seconds == 0.05
-    assert store.key_prefix.startswith("test") and store.red.connection_pool.connection_kwargs["db"] == 1
+def test_the_retry_interval_comes_from_endpoints_yml() -> None:
+    assert memory_store(retry_seconds=0.05).retry_seconds == 0.05
 
 
 @pytest.mark.parametrize("seconds", [0, -1, 5])
