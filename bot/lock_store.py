@@ -1,34 +1,41 @@
-"""Rasa's in-process lock store, retrying a busy conversation's lock promptly, not once a second.
+"""Rasa's lock stores, retrying a busy conversation's lock promptly instead of once a second.
 
 Rasa serialises the messages of one conversation with a ticket lock; a message that
 finds the lock taken sleeps `wait_time_in_seconds` (1 s, and Rasa never passes another
 value) before it looks again. A customer in the widget who answers while the bot is
 still finishing the previous turn (saving the tracker, publishing events, running a
 follow-up action) therefore waited a whole second for work that was done a few
-milliseconds later. This store looks again every `retry_seconds` (default 20 ms).
+milliseconds later. These stores look again every `retry_seconds` (default 20 ms).
 
     lock_store:
-      type: bot.lock_store.InMemoryLockStore
+      type: bot.lock_store.RedisLockStore     # or bot.lock_store.InMemoryLockStore
+      url: localhost
+      ...                  # every option of Rasa's `type: redis`
       retry_seconds: 0.02
 
-Only the in-process store (the embedded profile): its ticket operations run without an
-`await` in between, so they cannot interleave. Rasa's Redis store reads, changes and
-writes the lock back in separate steps; a Redis variant of this class, looking every
-20 ms from two servers, lost a ticket update in 1 of 8 runs of the production lock test
-(the other messages then waited for the ticket to expire). The production profile keeps
-Rasa's Redis store until those steps are atomic (a Lua script or WATCH/MULTI).
+Rasa's Redis store reads a lock, changes it and writes it back in separate steps, so two
+servers changing one conversation's lock at once can lose a change: a removed ticket comes
+back (every later message waits for it to expire, 60 s) or a new ticket disappears. Looking
+every 20 ms made that happen in 1 of 8 runs of the production lock test. Our Redis store
+makes every change of a lock one optimistic transaction (WATCH, read, MULTI, write, retried
+when another server changed the lock in between) and only reads while waiting.
 """
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Optional
+from typing import Any, AsyncGenerator, Callable, Optional, Tuple
 
 from rasa.core import lock_store as rasa_lock_store
 from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LockError
 from rasa.utils.endpoints import EndpointConfig
 
 DEFAULT_RETRY_SECONDS = 0.02
+
+# What a change does with the lock afterwards.
+KEEP, SAVE, DELETE = "keep", "save", "delete"
 
 
 def _retry_seconds(options: dict) -> float:
@@ -38,13 +45,8 @@ def _retry_seconds(options: dict) -> float:
     return seconds
 
 
-class InMemoryLockStore(rasa_lock_store.InMemoryLockStore):
-    """Rasa's in-process lock store (one Rasa server) with prompt retries."""
-
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **options: Any) -> None:
-        options = {**(endpoint_config.kwargs if endpoint_config else {}), **options}
-        self.retry_seconds = _retry_seconds(options)
-        super().__init__()
+class _PromptRetry(rasa_lock_store.LockStore):
+    retry_seconds: float = DEFAULT_RETRY_SECONDS
 
     @asynccontextmanager
     async def lock(
@@ -56,3 +58,87 @@ class InMemoryLockStore(rasa_lock_store.InMemoryLockStore):
         wait = self.retry_seconds if wait_time_in_seconds is None else wait_time_in_seconds
         async with super().lock(conversation_id, lock_lifetime, wait) as lock:
             yield lock
+
+
+class InMemoryLockStore(_PromptRetry, rasa_lock_store.InMemoryLockStore):
+    """Rasa's in-process lock store (one Rasa server) with prompt retries.
+
+    Its changes run without an `await` in between, so they cannot interleave.
+    """
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **options: Any) -> None:
+        options = {**(endpoint_config.kwargs if endpoint_config else {}), **options}
+        self.retry_seconds = _retry_seconds(options)
+        super().__init__()
+
+
+class RedisLockStore(_PromptRetry, rasa_lock_store.RedisLockStore):
+    """Rasa's Redis lock store (shared by every Rasa server): prompt retries, atomic changes."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **options: Any) -> None:
+        options = {**(endpoint_config.kwargs if endpoint_config else {}), **options}
+        self.retry_seconds = _retry_seconds(options)
+        host = options.pop("host", None) or (endpoint_config.url if endpoint_config else None) or "localhost"
+        super().__init__(host=host, **options)
+
+    def _change(self, conversation_id: str,
+                change: Callable[[Optional[TicketLock]], Tuple[str, Optional[TicketLock], Any]]) -> Any:
+        """Apply `change` to the stored lock in one transaction; returns what `change` returned."""
+        key = self.key_prefix + conversation_id
+        outcome: list = []
+
+        def transaction(pipe: Any) -> None:
+            stored = pipe.get(key)
+            lock = TicketLock.from_dict(json.loads(stored)) if stored else None
+            action, lock, value = change(lock)
+            pipe.multi()
+            if action == SAVE and lock is not None:
+                pipe.set(key, lock.dumps())
+            elif action == DELETE:
+                pipe.delete(key)
+            outcome[:] = [value]
+
+        self.red.transaction(transaction, key)
+        return outcome[0]
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = rasa_lock_store.LOCK_LIFETIME) -> int:
+        def issue(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], int]:
+            lock = lock or self.create_lock(conversation_id)
+            return SAVE, lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return int(self._change(conversation_id, issue))
+        except Exception as error:  # as Rasa's: the message fails with a LockError
+            raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    def update_lock(self, conversation_id: str) -> None:
+        """Drop expired tickets; a waiting message writes nothing when there are none."""
+
+        def drop_expired(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], None]:
+            if lock is None:
+                return KEEP, None, None
+            before = len(lock.tickets)
+            lock.remove_expired_tickets()
+            return (SAVE if len(lock.tickets) != before else KEEP), lock, None
+
+        self._change(conversation_id, drop_expired)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        def finish(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], None]:
+            if lock is None:
+                return KEEP, None, None
+            lock.remove_ticket_for(ticket_number)
+            return SAVE, lock, None
+
+        self._change(conversation_id, finish)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Remove this message's ticket, and the lock when nobody else holds one (in one step)."""
+
+        def finish_and_tidy(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], None]:
+            if lock is None:
+                return KEEP, None, None
+            lock.remove_ticket_for(ticket_number)
+            return (SAVE if lock.is_someone_waiting() else DELETE), lock, None
+
+        self._change(conversation_id, finish_and_tidy)

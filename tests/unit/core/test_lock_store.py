@@ -1,16 +1,29 @@
-"""Our in-process lock store: Rasa's ticket locks, retried every `retry_seconds`, not every second."""
+"""Our lock stores: Rasa's ticket locks, retried every `retry_seconds` instead of every second.
+
+The Redis cases use the local Redis (.ci/run starts it), each with a key prefix of its own;
+"two servers" are two threads, each with its own event loop and Redis connection.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import random
+import threading
 import time
-from typing import List
+import uuid
+from typing import Callable, List, Tuple
 
 import pytest
 from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.lock_store import InMemoryLockStore
+from bot.lock_store import InMemoryLockStore, RedisLockStore
+
+
+def redis_store(retry_seconds: float = 0.02, prefix: str = "") -> LockStore:
+    config = EndpointConfig(url="127.0.0.1", type="bot.lock_store.RedisLockStore", port="6379", db=1,
+                            key_prefix=prefix or f"test{uuid.uuid4().hex[:8]}", retry_seconds=retry_seconds)
+    return LockStore.create(config)
 
 
 def memory_store(retry_seconds: float = 0.02) -> LockStore:
@@ -37,9 +50,10 @@ async def two_messages(store: LockStore, busy_seconds: float = 0.1) -> List[str]
     return steps
 
 
-def test_a_waiting_message_runs_right_after_the_one_before_it() -> None:
-    store = memory_store()
-    assert isinstance(store, InMemoryLockStore)
+@pytest.mark.parametrize("make_store", [redis_store, memory_store], ids=["redis", "in-memory"])
+def test_a_waiting_message_runs_right_after_the_one_before_it(make_store) -> None:  # type: ignore[no-untyped-def]
+    store = make_store()
+    assert isinstance(store, (RedisLockStore, InMemoryLockStore))
     steps = asyncio.run(two_messages(store))
     assert steps[:2] == ["first starts", "first ends"]  # still one at a time
     waited = float(steps[2].rsplit(" ", 1)[1])
@@ -67,3 +81,50 @@ def test_the_retry_interval_comes_from_endpoints_yml() -> None:
 def test_an_unreasonable_retry_interval_is_refused(seconds: float) -> None:
     with pytest.raises(ValueError, match="retry_seconds"):
         InMemoryLockStore(retry_seconds=seconds)
+
+
+def busy_conversation(make_store: Callable[[], LockStore], servers: int = 2, messages: int = 12,
+                      rounds: int = 3) -> Tuple[List[Tuple[float, float]], List[str]]:
+    """`servers` threads, each with its own store, send `messages` at once to one conversation."""
+    spans: List[Tuple[float, float]] = []
+    errors: List[str] = []
+    guard = threading.Lock()
+    conversation = f"busy-{uuid.uuid4().hex[:6]}"
+
+    def server() -> None:
+        store = make_store()
+
+        async def message() -> None:
+            await asyncio.sleep(random.random() * 0.03)
+            async with store.lock(conversation):
+                started = time.perf_counter()
+                await asyncio.sleep(0.003)
+                ended = time.perf_counter()
+            with guard:
+                spans.append((started, ended))
+
+        async def burst() -> None:
+            for _ in range(rounds):
+                results = await asyncio.gather(*(asyncio.wait_for(message(), 10) for _ in range(messages)),
+                                               return_exceptions=True)
+                with guard:
+                    errors.extend(repr(r) for r in results if isinstance(r, BaseException))
+
+        asyncio.run(burst())
+
+    threads = [threading.Thread(target=server) for _ in range(servers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(spans), errors
+
+
+def test_two_servers_hammering_one_conversation_serve_every_message_one_at_a_time() -> None:
+    prefix = f"test{uuid.uuid4().hex[:8]}"
+    spans, errors = busy_conversation(lambda: redis_store(prefix=prefix))
+    # Rasa's store with 20 ms retries lost ticket changes here: messages timed out (10 s).
+    assert errors == []
+    assert len(spans) == 2 * 12 * 3
+    overlaps = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
+    assert overlaps == []
