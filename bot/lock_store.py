@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from contextlib import asynccontextmanager
-from typing import Any, AsyncGenerator, Callable, Optional, Tuple
+from typing import Any, AsyncGenerator, Callable, Dict, List, Optional, Tuple
 
 from rasa.core import lock_store as rasa_lock_store
 from rasa.core.lock import TicketLock
@@ -38,15 +38,17 @@ DEFAULT_RETRY_SECONDS = 0.02
 KEEP, SAVE, DELETE = "keep", "save", "delete"
 
 
-def _retry_seconds(options: dict) -> float:
-    seconds = float(options.pop("retry_seconds", DEFAULT_RETRY_SECONDS))
-    if not 0 < seconds <= 1:
-        raise ValueError(f"lock_store retry_seconds must be in (0, 1], not {seconds}.")
-    return seconds
-
-
 class _PromptRetry(rasa_lock_store.LockStore):
     retry_seconds: float = DEFAULT_RETRY_SECONDS
+
+    def _take_retry_seconds(self, endpoint_config: Optional[EndpointConfig], options: Dict[str, Any]) -> Dict[str, Any]:
+        """Set `retry_seconds` from endpoints.yml (or keyword options); returns the other options."""
+        options = {**(endpoint_config.kwargs if endpoint_config else {}), **options}
+        seconds = float(options.pop("retry_seconds", DEFAULT_RETRY_SECONDS))
+        if not 0 < seconds <= 1:
+            raise ValueError(f"lock_store retry_seconds must be in (0, 1], not {seconds}.")
+        self.retry_seconds = seconds
+        return options
 
     @asynccontextmanager
     async def lock(
@@ -67,8 +69,7 @@ class InMemoryLockStore(_PromptRetry, rasa_lock_store.InMemoryLockStore):
     """
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **options: Any) -> None:
-        options = {**(endpoint_config.kwargs if endpoint_config else {}), **options}
-        self.retry_seconds = _retry_seconds(options)
+        self._take_retry_seconds(endpoint_config, options)
         super().__init__()
 
 
@@ -76,69 +77,61 @@ class RedisLockStore(_PromptRetry, rasa_lock_store.RedisLockStore):
     """Rasa's Redis lock store (shared by every Rasa server): prompt retries, atomic changes."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **options: Any) -> None:
-        options = {**(endpoint_config.kwargs if endpoint_config else {}), **options}
-        self.retry_seconds = _retry_seconds(options)
+        options = self._take_retry_seconds(endpoint_config, options)
         host = options.pop("host", None) or (endpoint_config.url if endpoint_config else None) or "localhost"
         super().__init__(host=host, **options)
 
-    def _change(self, conversation_id: str,
-                change: Callable[[Optional[TicketLock]], Tuple[str, Optional[TicketLock], Any]]) -> Any:
-        """Apply `change` to the stored lock in one transaction; returns what `change` returned."""
-        key = self.key_prefix + conversation_id
-        outcome: list = []
+    def _change(self, conversation_id: str, change: Callable[[TicketLock], Tuple[str, Any]],
+                create: bool = False) -> Any:
+        """Apply `change` to the stored lock in one transaction; returns what `change` returned.
 
-        def transaction(pipe: Any) -> None:
+        A missing lock is created first with `create`, else nothing happens (and None is returned).
+        """
+        key = self.key_prefix + conversation_id
+        outcome: List[Any] = [None]
+
+        def transaction(pipe: Any) -> None:  # run again when another server changed the lock
+            outcome[0] = None
             stored = pipe.get(key)
             lock = TicketLock.from_dict(json.loads(stored)) if stored else None
-            action, lock, value = change(lock)
+            if lock is None and create:
+                lock = self.create_lock(conversation_id)
             pipe.multi()
-            if action == SAVE and lock is not None:
+            if lock is None:
+                return
+            action, outcome[0] = change(lock)
+            if action == SAVE:
                 pipe.set(key, lock.dumps())
             elif action == DELETE:
                 pipe.delete(key)
-            outcome[:] = [value]
 
         self.red.transaction(transaction, key)
         return outcome[0]
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = rasa_lock_store.LOCK_LIFETIME) -> int:
-        def issue(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], int]:
-            lock = lock or self.create_lock(conversation_id)
-            return SAVE, lock, lock.issue_ticket(lock_lifetime)
-
         try:
-            return int(self._change(conversation_id, issue))
+            return int(self._change(conversation_id, lambda lock: (SAVE, lock.issue_ticket(lock_lifetime)), create=True))
         except Exception as error:  # as Rasa's: the message fails with a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     def update_lock(self, conversation_id: str) -> None:
         """Drop expired tickets; a waiting message writes nothing when there are none."""
 
-        def drop_expired(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], None]:
-            if lock is None:
-                return KEEP, None, None
+        def drop_expired(lock: TicketLock) -> Tuple[str, None]:
             before = len(lock.tickets)
             lock.remove_expired_tickets()
-            return (SAVE if len(lock.tickets) != before else KEEP), lock, None
+            return (SAVE if len(lock.tickets) != before else KEEP), None
 
         self._change(conversation_id, drop_expired)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def finish(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], None]:
-            if lock is None:
-                return KEEP, None, None
-            lock.remove_ticket_for(ticket_number)
-            return SAVE, lock, None
-
-        self._change(conversation_id, finish)
+        self._change(conversation_id, lambda lock: (SAVE, lock.remove_ticket_for(ticket_number)))
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Remove this message's ticket, and the lock when nobody else holds one (in one step)."""
 
-        def finish_and_tidy(lock: Optional[TicketLock]) -> Tuple[str, Optional[TicketLock], None]:
-            if lock is None:
-                return KEEP, None, None
+        def finish_and_tidy(lock: TicketLock) -> Tuple[str, None]:
             lock.remove_ticket_for(ticket_number)
-            return (SAVE if lock.is_someone_waiting() else DELETE), lock, None
+            return (SAVE if lock.is_someone_waiting() else DELETE), None
 
         self._change(conversation_id, finish_and_tidy)

@@ -76,6 +76,10 @@ def _tensorflow_graph(model_path: Path) -> Any:
     return encode
 
 
+# Bump when the exported graph changes (inputs, outputs or pooling).
+ONNX_EXPORT_VERSION = "1"
+
+
 def _onnx_file(model_path: Path, cache_dir: Path) -> Path:
     """The exported graph of these weights, exporting it (~40 s, once per machine) if missing.
 
@@ -95,21 +99,13 @@ def _onnx_file(model_path: Path, cache_dir: Path) -> Path:
     target = cache_dir / f"{model_path.parent.name}-{fingerprint}.onnx"
     if target.exists():
         return target
-    import tensorflow as tf
-
     logger.info("Exporting the sentence encoder to %s (once per machine).", target)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    spec = tf.TensorSpec(shape=[None, None], dtype=tf.int32)
     partial = cache_dir / f".{target.name}.{os.getpid()}.tmp"
-    tf2onnx.convert.from_function(
-        _tensorflow_graph(model_path), input_signature=[spec, spec, spec], opset=15, output_path=str(partial)
-    )
+    graph = _tensorflow_graph(model_path)
+    tf2onnx.convert.from_function(graph, input_signature=graph.input_signature, opset=15, output_path=str(partial))
     os.replace(partial, target)
     return target
-
-
-# Bump when the exported graph changes (inputs, outputs or pooling).
-ONNX_EXPORT_VERSION = "1"
 
 
 class SentenceEncoder:
