@@ -12,7 +12,8 @@ It stays correct with several Rasa servers: the lock store serialises a
 conversation's messages, and a tracker another server (or the HTTP API) changed has a
 newer event id, so it is read from the database as before. A tracker left with
 unsaved events (a message that failed half-way) has more events than were saved and
-is read again too.
+is read again too. A conversation the database did not have when this message looked
+(a new customer) is saved without asking again what is stored.
 
     tracker_store:
       type: bot.tracker_store.CachedSQLTrackerStore
@@ -28,11 +29,12 @@ import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -57,6 +59,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.cache_size = int(cache_size)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        # Conversations `retrieve` found missing, until `create_tracker` makes them.
+        self._absent: OrderedDict[str, None] = OrderedDict()
         if self.engine.dialect.name == "sqlite":  # type: ignore[has-type]
             self._pool_sqlite_connections()
 
@@ -92,6 +96,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
             ).scalar()
 
+    def _read(self, sender_id: str) -> Tuple[Optional[DialogueStateTracker], Optional[int]]:
+        """The latest session's tracker, as Rasa's `retrieve` builds it, and its newest event id."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            if not rows or not self.domain:
+                return None, None
+            events = [json.loads(row.data) for row in rows]
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots), rows[-1].id
+
     async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """`call`, again after a lost database connection.
 
@@ -117,14 +130,26 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def _retrieve_cached(self, sender_id: str) -> Optional[DialogueStateTracker]:
         kept = self._kept.get(sender_id)
         if kept is not None:
-            if len(kept.tracker.events) == kept.stored_events and self._last_event_id(sender_id) == kept.last_event_id:
+            if (
+                len(kept.tracker.events) == kept.stored_events
+                and self._last_event_id(sender_id) == kept.last_event_id
+            ):
                 self._kept.move_to_end(sender_id)
                 return kept.tracker
-            del self._kept[sender_id]
-        tracker = await super().retrieve(sender_id)
-        if tracker is not None:
-            self._keep(tracker, self._last_event_id(sender_id))
+            self._kept.pop(sender_id, None)
+        tracker, last_event_id = self._read(sender_id)
+        if tracker is None:
+            self._remember_absent(sender_id)
+        else:
+            self._absent.pop(sender_id, None)
+            self._keep(tracker, last_event_id)
         return tracker
+
+    def _remember_absent(self, sender_id: str) -> None:
+        self._absent[sender_id] = None
+        self._absent.move_to_end(sender_id)
+        while len(self._absent) > self.cache_size:
+            self._absent.popitem(last=False)
 
     # -- writing
 
@@ -136,6 +161,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             await super().stream_events(tracker)
             return
         await self._stream_new_events(self.event_broker, self._new_events(tracker, kept.stored_events), tracker.sender_id)
+
+    async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
+        """Rasa's, but a conversation `retrieve` has just found missing is saved as all new."""
+        tracker = self.init_tracker(sender_id)
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        if self._absent.pop(sender_id, False) is None:
+            self._kept[sender_id] = _Kept(tracker, 0, None)
+        await self.save(tracker)
+        return tracker
 
     def _kept_for(self, tracker: DialogueStateTracker) -> Optional[_Kept]:
         """The cache entry of this very tracker object (events added since its save are its new ones)."""
@@ -149,20 +184,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return list(tracker.events)[stored:]
 
     async def _save_cached(self, tracker: DialogueStateTracker) -> None:
-        # A kept tracker was checked against the database when this message retrieved it,
-        # and the lock store keeps other servers out until this save is done.
+        # A kept tracker was checked against the database when this message retrieved it
+        # (a new one: found missing), and the lock store keeps other servers out until
+        # this save is done.
         kept = self._kept_for(tracker)
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            if kept is None:
-                # Not one this process retrieved: what is new is what Rasa would store.
-                new_events = list(self._additional_events(session, tracker))
-            else:
-                new_events = self._new_events(tracker, kept.stored_events)
-            last_id = self._insert(session, tracker.sender_id, new_events) if new_events else None
-            session.commit()
+        new_events, last_id = self._write(tracker, kept.stored_events if kept else None)
         if kept is None:
-            self._keep(tracker, last_id or self._last_event_id(tracker.sender_id))
+            self._keep(tracker, last_id)
             return
         if any(isinstance(event, SessionStarted) for event in new_events) and kept.stored_events:
             # A new session: Rasa reads only its events from now on; so do we, once.
@@ -170,14 +199,34 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return
         self._keep(tracker, last_id or kept.last_event_id)
 
+    def _write(self, tracker: DialogueStateTracker, stored: Optional[int]) -> Tuple[List[Event], Optional[int]]:
+        """Store the events after the first `stored` (None: after what the database has).
+
+        Returns them and the conversation's newest event id afterwards.
+        """
+        with self.session_scope() as session:
+            if stored is None:
+                # Not one this process retrieved: what is new is what Rasa would store.
+                new_events = list(self._additional_events(session, tracker))
+            else:
+                new_events = self._new_events(tracker, stored)
+            last_id = self._insert(session, tracker.sender_id, new_events) if new_events else None
+            session.commit()
+        if last_id is None and stored is None:
+            last_id = self._last_event_id(tracker.sender_id)
+        return new_events, last_id
+
     def _insert(self, session: Any, sender_id: str, events: List[Event]) -> Optional[int]:
-        """Store `events` with one multi-row INSERT and return the conversation's newest event id.
+        """Store `events` in one executemany INSERT and return the conversation's newest event id.
 
         SQLAlchemy Core, not the ORM: its unit of work (an object, a flush and an id fetch
-        per event, a dependency sort per flush) cost more than the database itself.
+        per event, a dependency sort per flush) cost more than the database itself. One
+        statement whatever the number of rows, so SQLAlchemy compiles it once per process
+        (a multi-row VALUES clause is a new statement for every row count); psycopg2 still
+        sends the rows as one batch.
         """
         table = self.SQLEvent.__table__
-        session.execute(table.insert().values([self._row(sender_id, event) for event in events]))
+        session.execute(table.insert(), [self._row(sender_id, event) for event in events])
         # The lock store keeps every other writer of this conversation out.
         return session.execute(sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)).scalar()
 

@@ -1,10 +1,13 @@
 """Rasa input channels of the assistant (listed by module path in credentials.yml).
 
 Importing this package also makes the Rasa server answer when the action
-server cannot be reached and answer fast (see `remote_actions.py`): Rasa imports it at start-up
-because credentials.yml names our channels.
+server cannot be reached and answer fast (see `remote_actions.py`), and parse messages
+off its event loop (`bot/nlu/parse_thread.py`): Rasa imports it at start-up because
+credentials.yml names our channels.
 """
 
 from bot.channels.remote_actions import install_remote_action_changes
+from bot.nlu.parse_thread import install_parse_thread
 
 install_remote_action_changes()
+install_parse_thread()

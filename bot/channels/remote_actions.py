@@ -1,6 +1,6 @@
 """How the Rasa server calls the action server: it answers when that server is down, and fast.
 
-Two changes to Rasa 3.6's `RemoteAction`, installed once per process:
+Changes to Rasa 3.6's `RemoteAction`, installed once per process:
 
 - Rasa logs a failed custom action and drops its events, so the customer sees
   nothing. On a connection failure or server error the bot now says
@@ -11,18 +11,25 @@ Two changes to Rasa 3.6's `RemoteAction`, installed once per process:
   re-checks the schema itself each time: about 25 ms per custom action on this
   machine, more than the action. The response's shape is checked instead (see
   `_validate_action_result`).
+- Rasa opens a new HTTP client session, hence a new TCP connection, for every call
+  to the action server. The calls now share one session per event loop, whose
+  connections are kept alive between calls (see `_KeepAliveSessions`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any, Dict, List
+import weakref
+from typing import Any, Dict, List, Optional
 
+import aiohttp
 import jsonschema
 from rasa.core.actions import action as rasa_actions
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.core.events import ActiveLoop, Event
 from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +69,93 @@ def _validate_action_result(self: RemoteAction, result: Dict[str, Any]) -> bool:
     return True
 
 
+# Idle connections are dropped after this many seconds: before the action server's own
+# keep-alive timeout (Sanic's default is 5 s), so a call never gets a connection the
+# server has just closed.
+IDLE_CONNECTION_SECONDS = 2.0
+
+
+class _Borrowed:
+    """`async with` over a shared session that does not close it (Rasa's `request` closes its session)."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self.session
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+class _KeepAliveSessions:
+    """One client session per (endpoint, event loop), so calls reuse their TCP connections.
+
+    Saves the connection set-up and the session object on both sides of every custom
+    action. A session belongs to the loop it was made in (tests run several loops).
+    """
+
+    def __init__(self) -> None:
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, aiohttp.ClientSession]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def session(self, endpoint: EndpointConfig) -> _Borrowed:
+        loop = asyncio.get_running_loop()
+        sessions = self._sessions.setdefault(loop, {})
+        session: Optional[aiohttp.ClientSession] = sessions.get(id(endpoint))
+        if session is None or session.closed:
+            auth = None
+            if endpoint.basic_auth:
+                auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+            session = aiohttp.ClientSession(
+                headers=endpoint.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS),
+            )
+            sessions[id(endpoint)] = session
+        return _Borrowed(session)
+
+    async def close(self) -> None:
+        """Close this loop's sessions (at server stop; aiohttp warns about unclosed ones)."""
+        for session in self._sessions.pop(asyncio.get_running_loop(), {}).values():
+            await session.close()
+
+
+class _KeepAliveEndpoint(EndpointConfig):
+    """The action endpoint with Rasa's `request`, over a shared keep-alive session."""
+
+    sessions = _KeepAliveSessions()
+
+    def session(self) -> Any:  # type: ignore[override]
+        return self.sessions.session(self)
+
+
+def _keep_alive(endpoint: Optional[EndpointConfig]) -> Optional[EndpointConfig]:
+    """The same endpoint as a `_KeepAliveEndpoint` (one per endpoint object, made once)."""
+    if endpoint is None or isinstance(endpoint, _KeepAliveEndpoint):
+        return endpoint
+    shared = getattr(endpoint, "_keep_alive", None)
+    if shared is None:
+        shared = _KeepAliveEndpoint.__new__(_KeepAliveEndpoint)
+        shared.__dict__.update(endpoint.__dict__)
+        endpoint._keep_alive = shared  # type: ignore[attr-defined]
+    return shared
+
+
+async def close_action_sessions(*_: Any) -> None:
+    """Sanic `after_server_stop` listener of our channels."""
+    await _KeepAliveEndpoint.sessions.close()
+
+
 def install_remote_action_changes() -> None:
     if getattr(RemoteAction, _INSTALLED_FLAG, False):
         return
     original_run = RemoteAction.run
 
     async def run_with_fallback(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Event]:
+        self.action_endpoint = _keep_alive(self.action_endpoint)
         try:
             return await original_run(self, output_channel, nlg, tracker, domain)
         except ActionExecutionRejection:

@@ -22,7 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.handoff_bridge import HandoffBridge, handoff_state
-from bot.channels.remote_actions import fallback_message
+from bot.channels.remote_actions import close_action_sessions, fallback_message
 from bot.channels.sanitize import MAX_SENDER_CHARS, clean_metadata, clean_sender, clean_text
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ class SupportRestInput(RestInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         bridge = HandoffBridge()
+        webhook.listener("after_server_stop")(close_action_sessions)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -37,7 +37,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.handoff_bridge import HandoffBridge, handoff_state
-from bot.channels.remote_actions import fallback_message
+from bot.channels.remote_actions import close_action_sessions, fallback_message
 from bot.channels.sanitize import clean_metadata, clean_text
 
 logger = logging.getLogger(__name__)
@@ -232,6 +232,7 @@ class SupportSocketIOInput(InputChannel):
         webhook = _AppAwareBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         output = SupportSocketIOOutput(sio, self.bot_message_evt)
         bridge = HandoffBridge()
+        webhook.listener("after_server_stop")(close_action_sessions)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -193,3 +193,19 @@ def test_a_save_that_loses_its_database_connection_is_retried(tmp_path: Path, mo
     assert failures
     fresh = CachedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "retry.db"))
     assert [e.text for e in run(fresh.retrieve("retry")).events if isinstance(e, UserUttered)] == ["hello"]
+
+
+def test_a_new_conversation_costs_one_read_and_one_write(db: Db) -> None:
+    import sqlalchemy as sa
+
+    store = cached(db)
+    statements: List[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0].upper()))
+    tracker = run(store.get_or_create_tracker("c6"))
+    # The events query finds nothing; the save then needs no count of stored events
+    # (Rasa's store counts them, and reads the tracker again to publish its events).
+    assert [s for s in statements if s in ("SELECT", "INSERT")] == ["SELECT", "INSERT", "SELECT"]
+    assert events_of(run(plain(db).retrieve("c6"))) == events_of(tracker)
+    statements.clear()
+    assert run(store.retrieve("c6")) is tracker
+    assert [s for s in statements if s == "SELECT"] == ["SELECT"]  # the newest event id only
