@@ -67,6 +67,14 @@ def pika_log_level() -> Any:
 
 
 @pytest.fixture
+def reduced_copies(monkeypatch: pytest.MonkeyPatch) -> List[Dict[str, Any]]:
+    """The events the broker made a reduced copy of (to log)."""
+    copies: List[Dict[str, Any]] = []
+    monkeypatch.setattr(our_broker, "remove_parse_data", lambda event: copies.append(event) or {})
+    return copies
+
+
+@pytest.fixture
 def queue() -> Any:
     name = f"nw_test_broker_{uuid.uuid4().hex[:8]}"
     yield name
@@ -74,24 +82,20 @@ def queue() -> Any:
 
 
 def test_events_reach_the_queue_as_rasa_sends_them_and_are_not_copied_for_a_silent_log(
-    queue: str, monkeypatch: pytest.MonkeyPatch, pika_log_level: Any
+    queue: str, reduced_copies: List[Dict[str, Any]], pika_log_level: Any
 ) -> None:
-    copies: List[Dict[str, Any]] = []
-    monkeypatch.setattr(our_broker, "remove_parse_data", lambda event: copies.append(event) or {})
     pika_log_level(logging.INFO)
     events = [EVENT, {**EVENT, "event": "bot", "text": "Let me check.", "timestamp": 2.0}]
     broker, received = asyncio.run(_publish_and_read(queue, events))
     assert isinstance(broker, our_broker.PikaEventBroker)
     assert received == events
-    assert copies == []
+    assert reduced_copies == []
 
 
 def test_with_debug_logging_the_reduced_event_is_logged(
-    queue: str, monkeypatch: pytest.MonkeyPatch, pika_log_level: Any
+    queue: str, reduced_copies: List[Dict[str, Any]], pika_log_level: Any
 ) -> None:
-    copies: List[Dict[str, Any]] = []
-    monkeypatch.setattr(our_broker, "remove_parse_data", lambda event: copies.append(event) or {})
     pika_log_level(logging.DEBUG)
     _, received = asyncio.run(_publish_and_read(queue, [EVENT]))
     assert received == [EVENT]
-    assert copies == [EVENT]
+    assert reduced_copies == [EVENT]
