@@ -92,9 +92,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def _last_event_id(self, sender_id: str) -> Optional[int]:
         with self.session_scope() as session:
-            return session.execute(
-                sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
-            ).scalar()
+            return self._newest_event_id(session, sender_id)
+
+    def _newest_event_id(self, session: Any, sender_id: str) -> Optional[int]:
+        return session.execute(
+            sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
+        ).scalar()
 
     def _read(self, sender_id: str) -> Tuple[Optional[DialogueStateTracker], Optional[int]]:
         """The latest session's tracker, as Rasa's `retrieve` builds it, and its newest event id."""
@@ -146,10 +149,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _remember_absent(self, sender_id: str) -> None:
-        self._absent[sender_id] = None
-        self._absent.move_to_end(sender_id)
-        while len(self._absent) > self.cache_size:
-            self._absent.popitem(last=False)
+        self._bounded_put(self._absent, sender_id, None)
+
+    def _bounded_put(self, entries: OrderedDict[str, Any], sender_id: str, value: Any) -> None:
+        """Put `value` as the newest entry, dropping the oldest beyond `cache_size`."""
+        entries[sender_id] = value
+        entries.move_to_end(sender_id)
+        while len(entries) > self.cache_size:
+            entries.popitem(last=False)
 
     # -- writing
 
@@ -210,14 +217,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 new_events = list(self._additional_events(session, tracker))
             else:
                 new_events = self._new_events(tracker, stored)
-            last_id = self._insert(session, tracker.sender_id, new_events) if new_events else None
+            if new_events:
+                self._insert(session, tracker.sender_id, new_events)
+            # The lock store keeps every other writer of this conversation out.
+            last_id = self._newest_event_id(session, tracker.sender_id) if new_events or stored is None else None
             session.commit()
-        if last_id is None and stored is None:
-            last_id = self._last_event_id(tracker.sender_id)
         return new_events, last_id
 
-    def _insert(self, session: Any, sender_id: str, events: List[Event]) -> Optional[int]:
-        """Store `events` in one executemany INSERT and return the conversation's newest event id.
+    def _insert(self, session: Any, sender_id: str, events: List[Event]) -> None:
+        """Store `events` in one executemany INSERT.
 
         SQLAlchemy Core, not the ORM: its unit of work (an object, a flush and an id fetch
         per event, a dependency sort per flush) cost more than the database itself. One
@@ -225,10 +233,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         (a multi-row VALUES clause is a new statement for every row count); psycopg2 still
         sends the rows as one batch.
         """
-        table = self.SQLEvent.__table__
-        session.execute(table.insert(), [self._row(sender_id, event) for event in events])
-        # The lock store keeps every other writer of this conversation out.
-        return session.execute(sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)).scalar()
+        session.execute(self.SQLEvent.__table__.insert(), [self._row(sender_id, event) for event in events])
 
     @staticmethod
     def _row(sender_id: str, event: Event) -> Dict[str, Any]:
@@ -244,7 +249,4 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         }
 
     def _keep(self, tracker: DialogueStateTracker, last_event_id: Optional[int]) -> None:
-        self._kept[tracker.sender_id] = _Kept(tracker, len(tracker.events), last_event_id)
-        self._kept.move_to_end(tracker.sender_id)
-        while len(self._kept) > self.cache_size:
-            self._kept.popitem(last=False)
+        self._bounded_put(self._kept, tracker.sender_id, _Kept(tracker, len(tracker.events), last_event_id))
