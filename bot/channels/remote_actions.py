@@ -13,7 +13,7 @@ Changes to Rasa 3.6's `RemoteAction`, installed once per process:
   `_validate_action_result`).
 - Rasa opens a new HTTP client session, hence a new TCP connection, for every call
   to the action server. The calls now share one session per event loop, whose
-  connections are kept alive between calls (see `_KeepAliveSessions`).
+  connections are kept alive between calls (see `_KeepAliveEndpoint`).
 """
 
 from __future__ import annotations
@@ -88,48 +88,34 @@ class _Borrowed:
         return None
 
 
-class _KeepAliveSessions:
-    """One client session per (endpoint, event loop), so calls reuse their TCP connections.
+class _KeepAliveEndpoint(EndpointConfig):
+    """The action endpoint with Rasa's `request`, over one kept-alive session per event loop.
 
     Saves the connection set-up and the session object on both sides of every custom
     action. A session belongs to the loop it was made in (tests run several loops).
     """
 
-    def __init__(self) -> None:
-        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, aiohttp.ClientSession]] = (
-            weakref.WeakKeyDictionary()
-        )
+    _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession]
 
-    def session(self, endpoint: EndpointConfig) -> _Borrowed:
+    def session(self) -> Any:  # type: ignore[override]
         loop = asyncio.get_running_loop()
-        sessions = self._sessions.setdefault(loop, {})
-        session: Optional[aiohttp.ClientSession] = sessions.get(id(endpoint))
+        session = self._sessions.get(loop)
         if session is None or session.closed:
             auth = None
-            if endpoint.basic_auth:
-                auth = aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
+            if self.basic_auth:
+                auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
             session = aiohttp.ClientSession(
-                headers=endpoint.headers,
+                headers=self.headers,
                 auth=auth,
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
                 connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS),
             )
-            sessions[id(endpoint)] = session
+            self._sessions[loop] = session
         return _Borrowed(session)
 
-    async def close(self) -> None:
-        """Close this loop's sessions (at server stop; aiohttp warns about unclosed ones)."""
-        for session in self._sessions.pop(asyncio.get_running_loop(), {}).values():
-            await session.close()
 
-
-class _KeepAliveEndpoint(EndpointConfig):
-    """The action endpoint with Rasa's `request`, over a shared keep-alive session."""
-
-    sessions = _KeepAliveSessions()
-
-    def session(self) -> Any:  # type: ignore[override]
-        return self.sessions.session(self)
+# By id: EndpointConfig defines __eq__, so its objects cannot go in a WeakSet.
+_keep_alive_endpoints: weakref.WeakValueDictionary[int, _KeepAliveEndpoint] = weakref.WeakValueDictionary()
 
 
 def _keep_alive(endpoint: Optional[EndpointConfig]) -> Optional[EndpointConfig]:
@@ -140,13 +126,20 @@ def _keep_alive(endpoint: Optional[EndpointConfig]) -> Optional[EndpointConfig]:
     if shared is None:
         shared = _KeepAliveEndpoint.__new__(_KeepAliveEndpoint)
         shared.__dict__.update(endpoint.__dict__)
+        shared._sessions = weakref.WeakKeyDictionary()
+        _keep_alive_endpoints[id(shared)] = shared
         endpoint._keep_alive = shared  # type: ignore[attr-defined]
     return shared
 
 
 async def close_action_sessions(*_: Any) -> None:
-    """Sanic `after_server_stop` listener of our channels."""
-    await _KeepAliveEndpoint.sessions.close()
+    """Close this loop's sessions: the Sanic `after_server_stop` listener of our channels
+    (aiohttp warns about unclosed ones)."""
+    loop = asyncio.get_running_loop()
+    for endpoint in list(_keep_alive_endpoints.values()):
+        session = endpoint._sessions.pop(loop, None)
+        if session is not None:
+            await session.close()
 
 
 def install_remote_action_changes() -> None:
