@@ -128,3 +128,35 @@ def test_two_servers_hammering_one_conversation_serve_every_message_one_at_a_tim
     assert len(spans) == 2 * 12 * 3
     overlaps = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
     assert overlaps == []
+
+
+@pytest.mark.parametrize("make_store", [redis_store, memory_store], ids=["redis", "in-memory"])
+def test_a_ticket_left_by_a_crashed_server_expires_and_the_conversation_goes_on(make_store) -> None:  # type: ignore[no-untyped-def]
+    store = make_store()
+    store.issue_ticket("conversation-2", lock_lifetime=0.15)  # taken, never given back
+
+    async def next_message() -> float:
+        arrived = time.perf_counter()
+        async with store.lock("conversation-2"):
+            return time.perf_counter() - arrived
+
+    waited = asyncio.run(next_message())
+    assert 0.1 <= waited < 0.5
+    assert store.get_lock("conversation-2") is None  # the last message removed the lock
+
+
+def test_the_redis_lock_keeps_rasas_format_both_ways() -> None:
+    from rasa.core.lock import TicketLock
+
+    store = redis_store()
+    written_by_rasa = TicketLock("conversation-3")
+    first = written_by_rasa.issue_ticket(60)
+    store.save_lock(written_by_rasa)
+    ours = store.issue_ticket("conversation-3")
+    read_by_rasa = store.get_lock("conversation-3")
+    assert [ticket.number for ticket in read_by_rasa.tickets] == [first, ours] == [0, 1]
+    assert read_by_rasa.now_serving == 0 and read_by_rasa.is_locked(ours)
+    store.cleanup("conversation-3", first)
+    assert not store.get_lock("conversation-3").is_locked(ours)
+    store.cleanup("conversation-3", ours)
+    assert store.get_lock("conversation-3") is None

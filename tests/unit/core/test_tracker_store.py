@@ -79,7 +79,8 @@ def _close_connections() -> Iterator[None]:
     """Pooled connections would keep the temporary PostgreSQL database from being dropped."""
     yield
     while _stores:
-        _stores.pop().engine.dispose()
+        store = _stores.pop()
+        (store.dispose if isinstance(store, CachedSQLTrackerStore) else store.engine.dispose)()
 
 
 def a_turn(tracker: DialogueStateTracker, text: str) -> None:
@@ -200,12 +201,54 @@ def test_a_new_conversation_costs_one_read_and_one_write(db: Db) -> None:
 
     store = cached(db)
     statements: List[str] = []
-    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0].upper()))
+    for engine in (store.engine, store._rows.engine):  # Rasa's pool and the autocommit one
+        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0].upper()))
     tracker = run(store.get_or_create_tracker("c6"))
     # The events query finds nothing; the save then needs no count of stored events
-    # (Rasa's store counts them, and reads the tracker again to publish its events).
-    assert [s for s in statements if s in ("SELECT", "INSERT")] == ["SELECT", "INSERT", "SELECT"]
+    # (Rasa's store counts them, and reads the tracker again to publish its events),
+    # and its INSERT returns the new ids.
+    assert [s for s in statements if s in ("SELECT", "INSERT", "BEGIN", "COMMIT")] == ["SELECT", "INSERT"]
     assert events_of(run(plain(db).retrieve("c6"))) == events_of(tracker)
     statements.clear()
     assert run(store.retrieve("c6")) is tracker
     assert [s for s in statements if s == "SELECT"] == ["SELECT"]  # the newest event id only
+
+
+def test_a_message_costs_one_statement_to_check_and_one_to_save(db: Db) -> None:
+    import sqlalchemy as sa
+
+    store = cached(db)
+    run(store.get_or_create_tracker("c7"))
+    statements: List[str] = []
+    for engine in (store.engine, store._rows.engine):
+        sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0].upper()))
+    tracker = run(store.retrieve("c7"))
+    a_turn(tracker, "hello")
+    run(store.save(tracker))
+    assert statements == ["SELECT", "INSERT"]
+    assert events_of(run(plain(db).retrieve("c7"))) == events_of(tracker)
+
+
+def test_connections_postgresql_closed_between_messages_are_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a PostgreSQL restart does to the pooled connections, on the real server.
+    import sqlalchemy as sa
+
+    monkeypatch.setattr("bot.tracker_store.RETRY_DELAYS", (0.01, 0.1))
+    with TemporaryPostgresDatabase("nw_test_tracker") as database:
+        options = {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": database.name, "username": "postgres"}
+        store = cached(options)
+        tracker = run(store.get_or_create_tracker("c8"))
+        a_turn(tracker, "before")
+        run(store.save(tracker))
+        with sa.create_engine(f"postgresql://postgres@127.0.0.1:5432/{database.name}", isolation_level="AUTOCOMMIT").connect() as admin:
+            killed = admin.exec_driver_sql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database.name,),
+            ).scalar()
+        assert killed >= 1
+        again = run(store.retrieve("c8"))
+        assert again is tracker
+        a_turn(again, "after")
+        run(store.save(again))
+        assert events_of(run(plain(options).retrieve("c8"))) == events_of(again)
+        store.dispose()
