@@ -15,10 +15,11 @@ from threading import Lock
 from typing import Dict, Iterator, Optional
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SAWarning
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
 from bot.crm.errors import CrmUnavailable
 from bot.crm.models import Base
@@ -30,7 +31,9 @@ logger = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support Decimal", category=SAWarning)
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, single_statements: bool = False) -> Engine:
+    """The engine of `url`; with `single_statements`, autocommit connections without a pre-ping."""
+    autocommit = {"isolation_level": "AUTOCOMMIT"} if single_statements else {}
     if url.startswith("sqlite"):
         database_path = make_url(url).database
         if database_path and database_path != ":memory:":
@@ -39,6 +42,7 @@ def _make_engine(url: str) -> Engine:
             url,
             future=True,
             connect_args={"check_same_thread": False, "timeout": 15},
+            **autocommit,
         )
 
         @event.listens_for(engine, "connect")
@@ -54,10 +58,11 @@ def _make_engine(url: str) -> Engine:
     return create_engine(
         url,
         future=True,
-        pool_pre_ping=True,
+        pool_pre_ping=not single_statements,
         pool_size=5,
         max_overflow=10,
         connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {},
+        **autocommit,
     )
 
 
@@ -68,6 +73,27 @@ class Database:
         self.url = url
         self.engine = _make_engine(url)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        self._reads: Optional[Engine] = None
+
+    def first(self, statement: Executable) -> Optional[Row]:
+        """The first row of one read-only statement, in one round trip.
+
+        For the reads made on every customer message: an autocommit connection without
+        the pre-ping, so no BEGIN, ping or COMMIT around the statement. A connection a
+        database restart dropped is replaced and the statement sent once more.
+        """
+        if self._reads is None:
+            self._reads = _make_engine(self.url, single_statements=True)
+        for attempt in (1, 2):
+            try:
+                with self._reads.connect() as connection:
+                    return connection.execute(statement).first()
+            except (OperationalError, InterfaceError) as error:
+                if attempt == 1 and error.connection_invalidated:
+                    continue
+                logger.error("CRM database unavailable: %s", error.__class__.__name__)
+                raise CrmUnavailable(str(error.orig) if error.orig else str(error)) from error
+        return None  # not reached
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -91,6 +117,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._reads is not None:
+            self._reads.dispose()
 
 
 _databases: Dict[str, Database] = {}

@@ -162,13 +162,13 @@ class TicketDesk:
             return existing
 
     def open_ticket_for(self, conversation_id: str) -> Optional[TicketRef]:
-        with self.database.session() as session:
-            row = session.execute(
-                select(HandoffTicket.id, HandoffTicket.conversation_id, HandoffTicket.status, Agent.display_name)
-                .outerjoin(Agent, Agent.id == HandoffTicket.agent_id)
-                .where(HandoffTicket.conversation_id == conversation_id[:255],
-                       HandoffTicket.status.in_(OPEN_TICKET_STATUSES))
-            ).first()
+        """The conversation's open ticket; asked on every customer message, so one statement."""
+        row = self.database.first(
+            select(HandoffTicket.id, HandoffTicket.conversation_id, HandoffTicket.status, Agent.display_name)
+            .outerjoin(Agent, Agent.id == HandoffTicket.agent_id)
+            .where(HandoffTicket.conversation_id == conversation_id[:255],
+                   HandoffTicket.status.in_(OPEN_TICKET_STATUSES))
+        )
         return TicketRef(row[0], row[1], row[2], row[3]) if row else None
 
     def add_customer_message(
