@@ -188,8 +188,11 @@ async def _consume_session(
                 continue
             if lost.is_set():
                 raise _ConnectionLost("the channel closed while storing; RabbitMQ redelivers the batch")
-            for message in batch:
-                await _settle(message, message.ack)
+            # One ack for the whole batch: it covers every earlier delivery on the channel,
+            # and those are all in this batch (the rejected ones are settled already).
+            unsettled = [message for message in batch if not message.processed]
+            if unsettled:
+                await _settle(unsettled[-1], unsettled[-1].ack, multiple=True)
 
 
 async def _next_or_lost(inbox: asyncio.Queue[Any], lost: asyncio.Event, idle: Optional[float]) -> Any:
