@@ -144,7 +144,7 @@ class RedisLockStore(_PromptRetry, rasa_lock_store.RedisLockStore):
 
     Every change of a lock is one Lua script, atomic in Redis and one round trip: a
     message costs two (take a ticket and learn whether it is served; give it back),
-    where Rasa's store needed four and WATCH/MULTI transactions seven.
+    where Rasa's store (not atomic) and WATCH/MULTI transactions needed seven.
     """
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **options: Any) -> None:

@@ -10,7 +10,8 @@ one this process wrote last, the kept tracker is current and is used as it is.
 
 That question and the save of a message's new events are one statement each, sent on
 an autocommit connection (`_EventRows`): one round trip each, where SQLAlchemy's ORM
-session took three to five (BEGIN, the statements, COMMIT) and about six times the CPU.
+session took three to five (BEGIN, the statements, COMMIT) and four to six times the CPU
+(on this machine 0.66 against 0.17 ms for the check, 1.16 against about 0.2 ms for a save).
 A conversation with no event at all (a new customer) is known from that first statement;
 Rasa's events query runs only when there is something to read. The rarer paths (a full
 read, a tracker this process did not retrieve) stay Rasa's. The statements stay on the
