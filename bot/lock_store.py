@@ -57,8 +57,12 @@ class _PromptRetry(rasa_lock_store.LockStore):
         wait_time_in_seconds: Optional[float] = None,
     ) -> AsyncGenerator[TicketLock, None]:
         wait = self.retry_seconds if wait_time_in_seconds is None else wait_time_in_seconds
-        async with super().lock(conversation_id, lock_lifetime, wait) as lock:
+        async with self._serve(conversation_id, lock_lifetime, wait) as lock:
             yield lock
+
+    def _serve(self, conversation_id: str, lock_lifetime: float, wait: float) -> Any:
+        """The lock of one message, looking again every `wait` seconds (Rasa's steps)."""
+        return super().lock(conversation_id, lock_lifetime, wait)
 
 
 class InMemoryLockStore(_PromptRetry, rasa_lock_store.InMemoryLockStore):
@@ -156,14 +160,8 @@ class RedisLockStore(_PromptRetry, rasa_lock_store.RedisLockStore):
         self._finish = self.red.register_script(_FINISH)
 
     @asynccontextmanager
-    async def lock(
-        self,
-        conversation_id: str,
-        lock_lifetime: float = rasa_lock_store.LOCK_LIFETIME,
-        wait_time_in_seconds: Optional[float] = None,
-    ) -> AsyncGenerator[TicketLock, None]:
-        """Rasa's ticket lock: wait for this message's turn, serve it, give the ticket back."""
-        wait = self.retry_seconds if wait_time_in_seconds is None else wait_time_in_seconds
+    async def _serve(self, conversation_id: str, lock_lifetime: float, wait: float) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's ticket lock in scripts: wait for this message's turn, serve it, give the ticket back."""
         ticket, served = self._take_ticket(conversation_id, lock_lifetime)
         try:
             while not served:

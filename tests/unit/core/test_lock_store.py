@@ -160,3 +160,25 @@ def test_the_redis_lock_keeps_rasas_format_both_ways() -> None:
     assert not store.get_lock("conversation-3").is_locked(ours)
     store.cleanup("conversation-3", ours)
     assert store.get_lock("conversation-3") is None
+
+
+def test_a_message_on_a_free_conversation_costs_two_redis_commands() -> None:
+    store = redis_store()
+    store.issue_ticket("warm-up")  # scripts loaded once per Redis server
+    commands: List[str] = []
+    send = store.red.execute_command
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        commands.append(str(args[0]))
+        return send(*args, **kwargs)
+
+    store.red.execute_command = counted
+
+    async def message() -> None:
+        async with store.lock("conversation-4"):
+            pass
+
+    asyncio.run(message())
+    # Take a ticket and learn it is served; give it back (Rasa's store: seven).
+    assert commands == ["EVALSHA", "EVALSHA"]
+    assert store.get_lock("conversation-4") is None
