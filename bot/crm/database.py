@@ -17,7 +17,7 @@ from typing import Dict, Iterator, Optional
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError, SAWarning
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SAWarning
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
@@ -66,6 +66,12 @@ def _make_engine(url: str, single_statements: bool = False) -> Engine:
     )
 
 
+def _unavailable(error: DBAPIError) -> CrmUnavailable:
+    """A connection or server failure, logged, as the error the CRM's callers handle."""
+    logger.error("CRM database unavailable: %s", error.__class__.__name__)
+    return CrmUnavailable(str(error.orig) if error.orig else str(error))
+
+
 class Database:
     """A CRM database: its engine and a session factory."""
 
@@ -84,16 +90,20 @@ class Database:
         """
         if self._reads is None:
             self._reads = _make_engine(self.url, single_statements=True)
-        for attempt in (1, 2):
+        try:
             try:
-                with self._reads.connect() as connection:
-                    return connection.execute(statement).first()
+                return self._first_row(self._reads, statement)
             except (OperationalError, InterfaceError) as error:
-                if attempt == 1 and error.connection_invalidated:
-                    continue
-                logger.error("CRM database unavailable: %s", error.__class__.__name__)
-                raise CrmUnavailable(str(error.orig) if error.orig else str(error)) from error
-        return None  # not reached
+                if not error.connection_invalidated:
+                    raise
+                return self._first_row(self._reads, statement)
+        except (OperationalError, InterfaceError) as error:
+            raise _unavailable(error) from error
+
+    @staticmethod
+    def _first_row(engine: Engine, statement: Executable) -> Optional[Row]:
+        with engine.connect() as connection:
+            return connection.execute(statement).first()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -105,8 +115,7 @@ class Database:
         except (OperationalError, InterfaceError) as error:
             # Connection and server failures; integrity or programming errors are bugs
             # and propagate unchanged.
-            logger.error("CRM database unavailable: %s", error.__class__.__name__)
-            raise CrmUnavailable(str(error.orig) if error.orig else str(error)) from error
+            raise _unavailable(error) from error
 
     def create_schema(self) -> None:
         """Create missing tables (idempotent)."""
