@@ -143,20 +143,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     # -- reading
 
-    def _newest_event_id(self, session: Any, sender_id: str) -> Optional[int]:
-        return session.execute(
-            sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
-        ).scalar()
-
-    def _read(self, sender_id: str) -> Tuple[Optional[DialogueStateTracker], Optional[int]]:
-        """The latest session's tracker, as Rasa's `retrieve` builds it, and its newest event id."""
-        with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-            if not rows or not self.domain:
-                return None, None
-            events = [json.loads(row.data) for row in rows]
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots), rows[-1].id
-
     async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """`call`, again after a lost database connection.
 
@@ -189,12 +175,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if newest is None:  # no event at all: a new conversation, without Rasa's events query
             self._remember_absent(sender_id)
             return None
-        tracker, last_event_id = self._read(sender_id)
+        tracker = await super().retrieve(sender_id)
         if tracker is None:
             self._remember_absent(sender_id)
         else:
             self._absent.pop(sender_id, None)
-            self._keep(tracker, last_event_id)
+            self._keep(tracker, newest)  # the lock store keeps other writers out meanwhile
         return tracker
 
     def _remember_absent(self, sender_id: str) -> None:
@@ -272,10 +258,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 new_events = list(self._additional_events(session, tracker))
             if new_events:
                 self._insert(session, tracker.sender_id, new_events)
-            # The lock store keeps every other writer of this conversation out.
-            last_id = self._newest_event_id(session, tracker.sender_id)
             session.commit()
-        return new_events, last_id
+        # The lock store keeps every other writer of this conversation out.
+        return new_events, self._rows.newest_id(tracker.sender_id)
 
     def _insert(self, session: Any, sender_id: str, events: List[Event]) -> None:
         """Store `events` in one executemany INSERT.
