@@ -166,7 +166,7 @@ class RedisLockStore(_PromptRetry, rasa_lock_store.RedisLockStore):
         try:
             while not served:
                 await asyncio.sleep(wait)
-                state = self._check(keys=[self._key(conversation_id)], args=[conversation_id, time.time(), ticket])
+                state = self._run(self._check, conversation_id, ticket)
                 if state < 0:  # as Rasa's: the lock expired while this message waited
                     raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
                 served = state == 1
@@ -174,13 +174,13 @@ class RedisLockStore(_PromptRetry, rasa_lock_store.RedisLockStore):
         finally:
             self.cleanup(conversation_id, ticket)
 
-    def _key(self, conversation_id: str) -> str:
-        return self.key_prefix + conversation_id
+    def _run(self, script: Any, conversation_id: str, *args: Any) -> Any:
+        """One script on the conversation's lock; its arguments start with the id and the time."""
+        return script(keys=[self.key_prefix + conversation_id], args=[conversation_id, time.time(), *args])
 
     def _take_ticket(self, conversation_id: str, lock_lifetime: float) -> Tuple[int, bool]:
         try:
-            number, served = self._issue(keys=[self._key(conversation_id)],
-                                         args=[conversation_id, time.time(), lock_lifetime])
+            number, served = self._run(self._issue, conversation_id, lock_lifetime)
         except Exception as error:  # as Rasa's: the message fails with a LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         return int(number), served == 1
@@ -190,11 +190,11 @@ class RedisLockStore(_PromptRetry, rasa_lock_store.RedisLockStore):
 
     def update_lock(self, conversation_id: str) -> None:
         """Drop expired tickets; a waiting message writes nothing when there are none."""
-        self._check(keys=[self._key(conversation_id)], args=[conversation_id, time.time(), -1])
+        self._run(self._check, conversation_id, -1)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        self._finish(keys=[self._key(conversation_id)], args=[conversation_id, time.time(), ticket_number, "keep"])
+        self._run(self._finish, conversation_id, ticket_number, "keep")
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Remove this message's ticket, and the lock when nobody else holds one (in one step)."""
-        self._finish(keys=[self._key(conversation_id)], args=[conversation_id, time.time(), ticket_number, "delete"])
+        self._run(self._finish, conversation_id, ticket_number, "delete")
