@@ -89,7 +89,8 @@ class Customers:
 
 
 async def rest_worker(url: str, deadline: float, results: Results, customers: Optional[Customers],
-                      session: aiohttp.ClientSession, scripts: Sequence[Script]) -> None:
+                      session: aiohttp.ClientSession, scripts: Sequence[Script], empty_reply_ok: bool = False) -> None:
+    """`empty_reply_ok`: an empty list is an answer (an assistant without a response for some turn), not an error."""
     while time.monotonic() < deadline:
         script = random.choice(scripts)
         sender = f"load-{random.getrandbits(48):x}"
@@ -101,7 +102,7 @@ async def rest_worker(url: str, deadline: float, results: Results, customers: Op
             try:
                 async with session.post(url, json={"sender": sender, "message": text, "metadata": metadata}) as reply:
                     body = await reply.json(content_type=None)
-                    if reply.status != 200 or not isinstance(body, list) or not body:
+                    if reply.status != 200 or not isinstance(body, list) or not (body or empty_reply_ok):
                         results.error(f"{reply.status} {str(body)[:120]} for {text!r}")
                         continue
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
@@ -137,7 +138,7 @@ async def socketio_worker(base_url: str, deadline: float, results: Results, cust
 
 
 async def run_load(servers: Sequence[str], concurrency: int, seconds: float, customers: Optional[Customers],
-                   scripts: Sequence[Script], socketio: bool = True) -> Dict[str, Any]:
+                   scripts: Sequence[Script], socketio: bool = True, empty_reply_ok: bool = False) -> Dict[str, Any]:
     """Half of the customers on REST and half on socket.io, spread over `servers` round-robin
     (as a load balancer would); with `socketio=False` all on REST."""
     deadline = time.monotonic() + seconds
@@ -145,7 +146,8 @@ async def run_load(servers: Sequence[str], concurrency: int, seconds: float, cus
     on_socket = concurrency // 2 if socketio else 0
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=concurrency * 2)) as session:
-        tasks = [rest_worker(f"{servers[i % len(servers)]}/webhooks/rest/webhook", deadline, rest, customers, session, scripts)
+        tasks = [rest_worker(f"{servers[i % len(servers)]}/webhooks/rest/webhook", deadline, rest, customers, session,
+                             scripts, empty_reply_ok)
                  for i in range(concurrency - on_socket)]
         tasks += [socketio_worker(servers[i % len(servers)], deadline, sockets, customers, scripts)
                   for i in range(on_socket)]
