@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.bench.load import SCRIPTS, Customers, build_baseline  # noqa: E402
 from bot.settings import PROJECT_ROOT  # noqa: E402
-from bot.stack import free_port, start_seeded_stack, wait_for_http  # noqa: E402
+from bot.stack import plain_rasa_server, start_seeded_stack  # noqa: E402
 
 # Process kinds, by a piece of their command line.
 KINDS = {
@@ -99,16 +98,8 @@ def main(profile: str, messages: int, seed: int) -> Dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="bench-cpu-"))
     with ExitStack() as cleanup:
         if profile == "baseline":
-            model = build_baseline(work / "baseline")
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port)],
-                cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
-            cleanup.callback(server.wait, 30)
-            cleanup.callback(server.terminate)
-            wait_for_http(f"http://127.0.0.1:{port}/", 180, server)
-            url, customers = f"http://127.0.0.1:{port}", None
+            url = cleanup.enter_context(plain_rasa_server(PROJECT_ROOT, build_baseline(work / "baseline")))
+            customers = None
         else:
             stack = start_seeded_stack(profile, 1, work, cleanup)
             url, customers = stack.url_of("rasa"), Customers(stack.token_secret)

@@ -8,8 +8,8 @@ the starter project in a temporary folder with `rasa init --no-prompt` (which tr
 about 80 s here), starts `rasa run` on it, and holds the load benchmark's scripted
 conversations over REST (the starter has no socket.io channel), one at a time and then
 at the chosen concurrency. The starter has no response for some of the scripts' turns
-("thanks" may get an empty list): that counts as an answer, not an error. Prints JSON with p50 / p95 / p99, messages per second and
-errors for each; nothing is downloaded.
+("thanks" may get an empty list): that counts as an answer, not an error. Prints JSON
+with p50 / p95 / p99, messages per second and errors for each; nothing is downloaded.
 
     python benchmarks/starter_assistant.py [--concurrency 20] [--seconds 60]
 """
@@ -29,7 +29,7 @@ from typing import Any, Dict
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.bench.load import SCRIPTS, run_load  # noqa: E402
-from bot.stack import free_port, wait_for_http  # noqa: E402
+from bot.stack import plain_rasa_server  # noqa: E402
 
 
 def create_starter(folder: Path) -> float:
@@ -49,23 +49,13 @@ def main(concurrency: int, seconds: float) -> Dict[str, Any]:
             "what": "rasa init: default pipeline and policies, in-memory tracker store, no custom actions; REST",
             "init_and_train_seconds": round(create_starter(folder), 1),
         }
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--port", str(port)],
-            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/", 180, server)
-            urls = [f"http://127.0.0.1:{port}"]
+        with plain_rasa_server(folder) as url:
             for name, customers_at_once, duration in (("one_conversation", 1, seconds / 2),
                                                       (f"concurrency_{concurrency}", concurrency, seconds)):
                 result = asyncio.run(
-                    run_load(urls, customers_at_once, duration, None, SCRIPTS, socketio=False, empty_reply_ok=True)
+                    run_load([url], customers_at_once, duration, None, SCRIPTS, socketio=False, empty_reply_ok=True)
                 )
                 report[name] = result["rest"]
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     return report
 
 

@@ -14,10 +14,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 from bot.settings import PROJECT_ROOT
 
@@ -41,6 +41,26 @@ def wait_for_http(url: str, timeout: float, process: Optional[subprocess.Popen] 
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextmanager
+def plain_rasa_server(folder: Path, model: Optional[Path] = None, timeout: float = 180) -> Iterator[str]:
+    """`rasa run` in `folder` on `model` (default: the folder's newest model); its URL while it runs.
+
+    For the benchmarks' references (the plain-Rasa baseline, Rasa's starter assistant):
+    one server started the way Rasa's docs start it, with no action server and no stack.
+    """
+    port = free_port()
+    # "rasa run --model" first: benchmarks/cpu_per_message.py finds Rasa servers by it.
+    command = [sys.executable, "-m", "rasa", "run", *(["--model", str(model)] if model else []), "--port", str(port)]
+    process = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{url}/", timeout, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @dataclass

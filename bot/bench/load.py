@@ -197,7 +197,7 @@ def build_baseline(work: Path) -> Path:
 
 def main(concurrency: int, seconds: float, rasa_url: Optional[str], with_baseline: bool, servers: int,
          profile: str = "production") -> Dict[str, Any]:
-    from bot.stack import free_port, start_seeded_stack, wait_for_http
+    from bot.stack import plain_rasa_server, start_seeded_stack
 
     report: Dict[str, Any] = {"concurrency": concurrency, "seconds": seconds, "profile": profile,
                               "scripts": [s.name for s in SCRIPTS]}
@@ -218,24 +218,14 @@ def main(concurrency: int, seconds: float, rasa_url: Optional[str], with_baselin
     finally:
         cleanup.close()
     if with_baseline:
-        model = build_baseline(work / "baseline")
-        port = free_port()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port)],
-            cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/", 180, process)
-            plain = asyncio.run(run_load([f"http://127.0.0.1:{port}"], concurrency, seconds, None, SCRIPTS, socketio=False))
-            report["plain_rasa_baseline"] = {**plain, "servers": 1,
-                                             "what": "same NLU pipeline, rules answering each intent with a response, no action server"}
-            ours, theirs = report["assistant"]["rest"], plain["rest"]
-            report["ratio_to_baseline_rest"] = {
-                key: round(ours[key] / theirs[key], 2) if theirs[key] else None for key in ("p50_ms", "p95_ms", "p99_ms")
-            }
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        with plain_rasa_server(PROJECT_ROOT, build_baseline(work / "baseline")) as url:
+            plain = asyncio.run(run_load([url], concurrency, seconds, None, SCRIPTS, socketio=False))
+        report["plain_rasa_baseline"] = {**plain, "servers": 1,
+                                         "what": "same NLU pipeline, rules answering each intent with a response, no action server"}
+        ours, theirs = report["assistant"]["rest"], plain["rest"]
+        report["ratio_to_baseline_rest"] = {
+            key: round(ours[key] / theirs[key], 2) if theirs[key] else None for key in ("p50_ms", "p95_ms", "p99_ms")
+        }
     return report
 
 
