@@ -47,7 +47,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
+
+from bot.sqlite import sqlite_engine
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,28 +87,6 @@ class _EventRows:
             return max(connection.exec_driver_sql(statement, values).scalars())
 
 
-def _sqlite_engine(url: sa.engine.URL, **options: Any) -> sa.engine.Engine:
-    """The embedded SQLite file: pooled connections, write-ahead log, fsync at checkpoints.
-
-    SQLAlchemy 1.4 opens a new SQLite connection per session, and every commit of the
-    default rollback journal waits for two fsyncs on the event loop. With WAL and
-    synchronous=NORMAL a crash of the process loses nothing; a power cut can lose
-    the last moments.
-    """
-    engine = sa.create_engine(
-        url, poolclass=QueuePool, pool_size=4, connect_args={"check_same_thread": False}, **options
-    )
-
-    @sa.event.listens_for(engine, "connect")
-    def _pragmas(connection: Any, _record: Any) -> None:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    return engine
-
-
 @dataclass
 class _Kept:
     tracker: DialogueStateTracker
@@ -127,9 +106,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         rasas_engine: sa.engine.Engine = self.engine  # type: ignore[has-type]
         if rasas_engine.dialect.name == "sqlite":
             rasas_engine.dispose()
-            self.engine = _sqlite_engine(rasas_engine.url)
+            self.engine = sqlite_engine(rasas_engine.url, pool_size=4)
             self.sessionmaker = sessionmaker(bind=self.engine)
-            autocommit = _sqlite_engine(rasas_engine.url, isolation_level="AUTOCOMMIT")
+            autocommit = sqlite_engine(rasas_engine.url, pool_size=4, isolation_level="AUTOCOMMIT")
         else:
             autocommit = sa.create_engine(
                 rasas_engine.url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(rasas_engine.url)

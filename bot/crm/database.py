@@ -10,19 +10,18 @@ from __future__ import annotations
 import logging
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
 from threading import Lock
 from typing import Dict, Iterator, Optional
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, Row
-from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SAWarning
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
 from bot.crm.errors import CrmUnavailable
 from bot.crm.models import Base
+from bot.sqlite import sqlite_engine
 
 logger = logging.getLogger(__name__)
 
@@ -35,26 +34,8 @@ def _make_engine(url: str, single_statements: bool = False) -> Engine:
     """The engine of `url`; with `single_statements`, autocommit connections without a pre-ping."""
     autocommit = {"isolation_level": "AUTOCOMMIT"} if single_statements else {}
     if url.startswith("sqlite"):
-        database_path = make_url(url).database
-        if database_path and database_path != ":memory:":
-            Path(database_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            future=True,
-            connect_args={"check_same_thread": False, "timeout": 15},
-            **autocommit,
-        )
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            # WAL lets the action server read while the seeder or importer writes.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
+        # WAL lets the action server read while the seeder or importer writes.
+        return sqlite_engine(url, foreign_keys=True, future=True, connect_args={"timeout": 15}, **autocommit)
     return create_engine(
         url,
         future=True,
