@@ -16,6 +16,20 @@ def connections_opened(engine: sa.engine.Engine) -> list:
     return opened
 
 
+def database_with_order(path: Path, number: str) -> sa.engine.Engine:
+    """An engine of a new database at `path` holding one order."""
+    engine = sqlite_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE orders (number TEXT)")
+        connection.exec_driver_sql("INSERT INTO orders VALUES (?)", (number,))
+    return engine
+
+
+def order_numbers(engine: sa.engine.Engine) -> list:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT number FROM orders").scalars().all()
+
+
 def test_connections_are_pooled_with_the_write_ahead_log(tmp_path: Path) -> None:
     engine = sqlite_engine(f"sqlite:///{tmp_path / 'sub' / 'crm.sqlite3'}", foreign_keys=True)
     opened = connections_opened(engine)
@@ -37,40 +51,28 @@ def test_foreign_keys_stay_off_unless_asked(tmp_path: Path) -> None:
 
 def test_a_moved_database_is_unavailable_until_it_is_back_and_loses_nothing(tmp_path: Path) -> None:
     path = tmp_path / "crm.sqlite3"
-    engine = sqlite_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE orders (number TEXT)")
-        connection.exec_driver_sql("INSERT INTO orders VALUES ('ORD-1')")
+    engine = database_with_order(path, "ORD-1")
     path.rename(tmp_path / "moved.sqlite3")
     with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT number FROM orders").all()
+        order_numbers(engine)
     assert not path.exists(), "no empty database made in its place"
     # Back where it was, with its write-ahead log (which still holds the rows): nothing lost.
     (tmp_path / "moved.sqlite3").rename(path)
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT number FROM orders").scalars().all() == ["ORD-1"]
+    assert order_numbers(engine) == ["ORD-1"]
     engine.dispose()
 
 
 def test_a_replaced_database_is_read_from_the_new_file(tmp_path: Path) -> None:
     path = tmp_path / "crm.sqlite3"
-    engine = sqlite_engine(f"sqlite:///{path}")
-    with engine.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE orders (number TEXT)")
-        connection.exec_driver_sql("INSERT INTO orders VALUES ('ORD-old')")
+    engine = database_with_order(path, "ORD-old")
+    assert order_numbers(engine) == ["ORD-old"]
     fresh = tmp_path / "fresh.sqlite3"
-    other = sqlite_engine(f"sqlite:///{fresh}")
-    with other.begin() as connection:
-        connection.exec_driver_sql("CREATE TABLE orders (number TEXT)")
-        connection.exec_driver_sql("INSERT INTO orders VALUES ('ORD-new')")
-    other.dispose()
+    database_with_order(fresh, "ORD-new").dispose()
     # Replaced as a WAL database must be: with its write-ahead log and shared-memory files.
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     fresh.replace(path)
-    with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT number FROM orders").scalars().all() == ["ORD-new"]
+    assert order_numbers(engine) == ["ORD-new"]
     engine.dispose()
 
 
