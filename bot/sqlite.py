@@ -35,7 +35,7 @@ _FILE = "northwind_sqlite_file"
 
 
 def sqlite_engine(
-    url: Union[str, sa.engine.URL], foreign_keys: bool = False, pool_size: int = 5, **options: Any
+    url: Union[str, sa.engine.URL], *, foreign_keys: bool = False, pool_size: int = 5, **options: Any
 ) -> sa.engine.Engine:
     """An engine of the SQLite file at `url` (its folder made if missing); :memory: keeps SQLAlchemy's pool."""
     database = make_url(url).database

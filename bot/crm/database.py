@@ -11,7 +11,7 @@ import logging
 import warnings
 from contextlib import contextmanager
 from threading import Lock
-from typing import Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, Row
@@ -32,7 +32,7 @@ warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\
 
 def _make_engine(url: str, single_statements: bool = False) -> Engine:
     """The engine of `url`; with `single_statements`, autocommit connections without a pre-ping."""
-    autocommit = {"isolation_level": "AUTOCOMMIT"} if single_statements else {}
+    autocommit: Dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if single_statements else {}
     if url.startswith("sqlite"):
         # WAL lets the action server read while the seeder or importer writes.
         return sqlite_engine(url, foreign_keys=True, future=True, connect_args={"timeout": 15}, **autocommit)

@@ -175,8 +175,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         """One row of class probabilities per message; the per-message fast path when it applies."""
         if self._fast is not None:
             rows = [self._fast.probabilities(message, self.config["dense_weight"]) for message in messages]
-            if all(row is not None for row in rows):
-                return np.vstack(rows)
+            fast = [row for row in rows if row is not None]
+            if len(fast) == len(rows):
+                return np.vstack(fast)
+        assert self.model is not None
         return self.model.predict_proba(self._matrix(messages))
 
     # Persistence ---------------------------------------------------------------
