@@ -99,6 +99,13 @@ def test_a_return_creates_a_return_request(chat: Chat, crm_path: Path) -> None:
     assert "outside our return window" in outside
 
 
+def test_a_change_to_an_order_is_explained_and_changes_nothing(chat: Chat, crm_path: Path) -> None:
+    reply = chat.say("can I change the delivery address on ORD-900001?")
+    assert "can't change an order" in reply[0]["text"]
+    assert [b["payload"] for b in reply[0]["buttons"]] == ["/request_human", "/cancel_order"]
+    assert order_status(crm_path, "ORD-900001") == "placed"
+
+
 def test_a_logged_in_customer_is_recognised_from_the_signed_token(stack: Stack) -> None:
     token = issue_customer_token(2, stack.token_secret)  # Liam O'Brien
     chat = Chat(stack, "it-token", metadata={"customer_token": token})
