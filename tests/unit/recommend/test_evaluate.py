@@ -14,6 +14,8 @@ from bot.recommend.evaluate import (
     evaluate_command,
     hit_rate,
     hold_out_last_orders,
+    hr_difference_interval,
+    hr_ratio_interval,
     ndcg,
     recall,
     summarise,
@@ -40,6 +42,29 @@ def test_summary_over_customers() -> None:
     expected_ndcg = ((1 / math.log2(3)) / (1 + 1 / math.log2(3)) + (1 / math.log2(4)) / 1.0 + 0.0) / 3
     assert summary["ndcg"] == pytest.approx(round(expected_ndcg, 4))
     assert summary["coverage"] == pytest.approx(7 / 20)  # items 1, 2, 3, 4, 5, 7, 9 of 20
+
+
+def test_ratio_interval_brackets_the_measured_ratio() -> None:
+    # 40 customers: the first list hits 30, the second 15 (ratio 2.0), paired on the same customers.
+    targets = {c: frozenset({c}) for c in range(40)}
+    first = {c: [c] if c < 30 else [-1] for c in range(40)}
+    second = {c: [c] if c < 15 else [-1] for c in range(40)}
+    low, high = hr_ratio_interval(first, second, targets, k=1)
+    assert low is not None and high is not None
+    assert 1.0 < low < 2.0 < high
+    # Identical lists: every resample gives exactly 1.
+    assert hr_ratio_interval(first, first, targets, k=1) == [1.0, 1.0]
+    assert hr_difference_interval(first, first, targets, k=1) == [0.0, 0.0]
+
+
+def test_ratio_interval_when_the_baseline_hits_nobody() -> None:
+    targets = {c: frozenset({c}) for c in range(10)}
+    first = {c: [c] for c in range(10)}
+    nothing = {c: [-1] for c in range(10)}
+    assert hr_ratio_interval(first, nothing, targets, k=1) == [None, None]
+    assert hr_ratio_interval(first, nothing, {}, k=1) == [None, None]
+    # The first hits nobody, the second everybody: the ratio is 0 in every resample.
+    assert hr_ratio_interval(nothing, first, targets, k=1) == [0.0, 0.0]
 
 
 def test_hold_out_takes_each_customers_last_order() -> None:
@@ -74,4 +99,8 @@ def test_evaluate_command_runs_on_a_crm(database: Database) -> None:
     report = evaluate_command(database.url, k=3)
     assert report["customers_evaluated"] == 11  # customers 1-10 and Ada have two kept orders or more
     assert set(report["all_items"]) >= {"blend", "buy_again_alone", "popularity_baseline"}
+    low, high = report["all_items"]["blend_vs_popularity_hr_95ci"]
+    ratio = report["all_items"]["blend_vs_popularity_hr"]
+    assert low is None or ratio is None or low <= ratio
+    assert high is None or ratio is None or ratio <= high
     assert "stock" in report["stock_filter"]
