@@ -15,12 +15,10 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
-from bot.crm.database import Database
-from bot.crm.seed import seed_demo_data
 from bot.handoff.agents import AgentDirectory
 from bot.settings import PROJECT_ROOT
 from bot.stack import Stack
-from bot.training import MODEL_PATH
+from tests.servers import running_stack, seeded_crm
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags Chromium spends its time on refused connections (ENVIRONMENT.md).
@@ -45,8 +43,7 @@ EXPECTED_CONSOLE_ERRORS = [
 @pytest.fixture(scope="session")
 def crm_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("browser-crm") / "crm.sqlite3"
-    database = Database(f"sqlite:///{path}")
-    seed_demo_data(database)
+    database = seeded_crm(path)
     AgentDirectory(database).create(AGENT_USERNAME, AGENT_NAME, AGENT_PASSWORD)
     database.dispose()
     return path
@@ -54,22 +51,8 @@ def crm_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def stack(crm_path: Path) -> Iterator[Stack]:
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first (make test does).")
-    servers = Stack(
-        database_url=f"sqlite:///{crm_path}",
-        tracker_db=crm_path.parent / "tracker.sqlite3",
-        extra_env={"RECOMMENDER_MODEL_DIR": str(crm_path.parent / "recommender")},
-    )
-    try:
-        servers.start(web=True)
-    except Exception:
-        for name in ("actions", "rasa", "web"):
-            print(f"--- {name} log ---\n{servers.logs(name)[-4000:]}")
-        servers.stop()
-        raise
-    yield servers
-    servers.stop()
+    with running_stack(crm_path) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,8 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 import requests
 
-from bot.crm.database import Database
-from bot.crm.seed import seed_demo_data
 from bot.stack import Stack
-from bot.training import MODEL_PATH
+from tests.servers import running_stack, seeded_crm
 
 
 class Chat:
@@ -48,31 +46,15 @@ class Chat:
 @pytest.fixture(scope="session")
 def crm_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crm") / "crm.sqlite3"
-    database = Database(f"sqlite:///{path}")
-    seed_demo_data(database)
+    database = seeded_crm(path)
     database.dispose()
     return path
 
 
 @pytest.fixture(scope="session")
 def stack(crm_path: Path) -> Iterator[Stack]:
-    if not MODEL_PATH.exists():
-        pytest.fail("No trained model: run `make train` first (make test does).")
-    servers = Stack(
-        database_url=f"sqlite:///{crm_path}",
-        tracker_db=crm_path.parent / "tracker.sqlite3",
-        # No saved recommender model there: the action server fits one on this CRM.
-        extra_env={"RECOMMENDER_MODEL_DIR": str(crm_path.parent / "recommender")},
-    )
-    try:
-        servers.start(web=True)
-    except Exception:
-        for name in ("actions", "rasa", "web"):
-            print(f"--- {name} log ---\n{servers.logs(name)[-4000:]}")
-        servers.stop()
-        raise
-    yield servers
-    servers.stop()
+    with running_stack(crm_path) as servers:
+        yield servers
 
 
 @pytest.fixture
