@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator, List, Sequence
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select
 
 from bot.crm.database import Database
 from bot.crm.importer import (
@@ -23,7 +19,7 @@ from bot.crm.importer import (
     parse_invoice_date,
     product_name,
 )
-from bot.crm.models import Base, Customer, Order, OrderItem, Product
+from bot.crm.models import Customer, Order, OrderItem, Product
 from bot.crm.store import CrmStore
 
 HEADER = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
@@ -31,7 +27,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SHARED_LOG = (
     PROJECT_ROOT.parent / "shared/datasets/online_retail/online_retail_first30k_contiguous.csv"
 )
-DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 # Two normal invoices of one customer (second spelled 17850.0), one cancellation, and
 # a second customer; 536365 repeats a stock code on purpose.
@@ -423,30 +418,6 @@ def test_imports_the_shared_online_retail_sample(database: Database) -> None:
 
 
 # PostgreSQL --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[Database]:
-    """A Database in a private, throw-away PostgreSQL schema; skips when no server answers."""
-    url = os.environ.get("CRM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    admin = create_engine(url, future=True, connect_args={"connect_timeout": 3})
-    schema = f"crm_import_test_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except SQLAlchemyError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {make_url(url)!r} ({error.__class__.__name__})")
-    private_url = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    db = Database(private_url.render_as_string(hide_password=False))
-    try:
-        yield db
-    finally:
-        Base.metadata.drop_all(db.engine)
-        db.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_import_on_postgresql(postgres_database: Database, tmp_path: Path) -> None:

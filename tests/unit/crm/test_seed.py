@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -12,20 +10,17 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 import pytest
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Row
-from sqlalchemy.engine.url import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.crm import rules
 from bot.crm.database import Database
-from bot.crm.models import Base, Customer, Order, OrderItem, Product, ReturnRequest
+from bot.crm.models import Customer, Order, OrderItem, Product, ReturnRequest
 from bot.crm.seed import DEMO_CUSTOMERS, SeedReport, seed_demo_data
 from bot.crm.store import CrmStore
 
 TODAY = date(2025, 3, 14)
 CLOCK = datetime.combine(TODAY, time.min)
-DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 TABLES = (Customer, Product, Order, OrderItem, ReturnRequest)
 
 
@@ -423,29 +418,6 @@ def test_customers_are_varied_and_well_formed(seeded: Tuple[Database, SeedReport
 
 
 # PostgreSQL -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[Database]:
-    """A Database in a private, throw-away PostgreSQL schema; skips when no server answers."""
-    url = os.environ.get("CRM_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    admin = create_engine(url, future=True, connect_args={"connect_timeout": 3})
-    schema = f"crm_seed_test_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except SQLAlchemyError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {make_url(url)!r} ({error.__class__.__name__})")
-    database = Database(str(make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})))
-    try:
-        yield database
-    finally:
-        Base.metadata.drop_all(database.engine)
-        database.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
