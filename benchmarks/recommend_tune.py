@@ -58,9 +58,8 @@ for folder in (PROJECT_ROOT, Path(__file__).resolve().parent):
 
 from recommend_eval import DEFAULT_SOURCE, import_log  # noqa: E402
 
-from bot.crm.database import Database  # noqa: E402
 from bot.recommend.config import BlendParams, ModelParams, load_config  # noqa: E402
-from bot.recommend.data import Catalogue, CrmReader  # noqa: E402
+from bot.recommend.data import Catalogue, read_training_data  # noqa: E402
 from bot.recommend.evaluate import Evaluator, HoldOut, hold_out_last_orders, summarise  # noqa: E402
 
 Key = Tuple[str, int]
@@ -271,10 +270,7 @@ def main() -> int:
     warnings.filterwarnings("ignore", category=UserWarning)
     with tempfile.TemporaryDirectory(prefix="recommend-tune-") as folder:
         url = args.db or import_log(args.source, Path(folder))["url"]
-        database = Database(url)
-        reader = CrmReader(database)
-        catalogue, log = reader.catalogue(), reader.order_log()
-        database.dispose()
+        catalogue, log = read_training_data(url)
     result = tune(catalogue, log, args.k, stages)
     if args.top:
         for stage in STAGES:

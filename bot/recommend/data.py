@@ -207,6 +207,19 @@ _PRODUCT_COLUMNS = (
 )
 
 
+def read_training_data(database_url: str) -> Tuple[Catalogue, OrderLog]:
+    """The catalogue and the whole order log of the CRM at `database_url`, which is closed afterwards.
+
+    What training, evaluation and tuning start from; they run once, so the engine is not kept.
+    """
+    database = Database(database_url)
+    try:
+        reader = CrmReader(database)
+        return reader.catalogue(), reader.order_log()
+    finally:
+        database.dispose()
+
+
 class CrmReader:
     """Reads catalogue, order log and customer histories from the CRM store."""
 

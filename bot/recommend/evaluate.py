@@ -33,16 +33,15 @@ import numpy as np
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.crm.database import Database
 from bot.recommend.config import SOURCES, BlendParams, ModelParams, load_config
 from bot.recommend.data import (
     Catalogue,
-    CrmReader,
     CustomerHistory,
     HoldOut,
     OrderLog,
     histories_from_log,
     hold_out_last_orders,
+    read_training_data,
 )
 from bot.recommend.learn import fit_recommender
 from bot.recommend.model import RecommenderModel, fit
@@ -326,12 +325,7 @@ def evaluate(
 def evaluate_command(database_url: str, k: int = 10) -> Dict[str, Any]:
     """`python -m bot recommend evaluate`: evaluate the configured recommender on the CRM's orders."""
     config = load_config()
-    database = Database(database_url)
-    try:
-        reader = CrmReader(database)
-        catalogue, log = reader.catalogue(), reader.order_log()
-    finally:
-        database.dispose()
+    catalogue, log = read_training_data(database_url)
     report = evaluate(catalogue, log, config.blend, config.model, k)
     report["database"] = _masked_url(database_url)
     return report

@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from bot.crm.database import Database, get_database
 from bot.recommend.config import RecommendationConfig, load_config
-from bot.recommend.data import CrmReader, ProductInfo
+from bot.recommend.data import CrmReader, ProductInfo, read_training_data
 from bot.recommend.errors import ModelNotFound, RecommenderError
 from bot.recommend.learn import fit_recommender
 from bot.recommend.model import RecommenderModel
@@ -183,12 +183,7 @@ def train_command(database_url: str, out_dir: Optional[Union[str, Path]] = None)
     config = load_config()
     model_dir = Path(out_dir) if out_dir is not None else Path(config.model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    database = Database(database_url)
-    try:
-        reader = CrmReader(database)
-        catalogue, log = reader.catalogue(), reader.order_log()
-    finally:
-        database.dispose()
+    catalogue, log = read_training_data(database_url)
     loaded = time.perf_counter()
     model = fit_recommender(catalogue, log, config.model, config.blend)
     fitted = time.perf_counter()
