@@ -1,6 +1,7 @@
 """What a customer asks for when they ask for recommendations, read from their words.
 
 "a gift under $50" -> max price 50; "between 20 and 40 dollars" -> 20..40;
+"under fifty quid" -> max 50;
 "over £100" -> min 100; "what goes with my last order" -> complements. Plain
 functions of the message text and the NLU's entities, tested without Rasa.
 """
@@ -16,7 +17,8 @@ _AMOUNT = r"[$£€]?\s?(\d{1,6}(?:[.,]\d{1,2})?)\s?(?:dollars?|usd|bucks|euros?
 _BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to|-)\s+{_AMOUNT}", re.IGNORECASE)
 _RANGE = re.compile(rf"{_AMOUNT}\s?(?:-|to)\s?{_AMOUNT}", re.IGNORECASE)
 _MAX = re.compile(
-    rf"\b(?:under|below|less than|cheaper than|no more than|not more than|up to|max(?:imum)?|at most|within|<)\s*{_AMOUNT}",
+    rf"\b(?:under|below|less than|cheaper than|(?:no|not|nothing)\s+(?:more than|over|above|dearer than)|up to|max(?:imum)?"
+    rf"|at most|within|<)\s*{_AMOUNT}",
     re.IGNORECASE,
 )
 _MIN = re.compile(rf"\b(?:over|above|more than|at least|from|min(?:imum)?|>)\s*{_AMOUNT}", re.IGNORECASE)
@@ -46,8 +48,77 @@ def _decimal(text: Optional[str]) -> Optional[Decimal]:
         return None
 
 
+_UNITS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {word: 10 * value for value, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_BELOW_HUNDRED = (
+    r"(?:(?:" + "|".join(_TENS) + r")(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|"
+    + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
+)
+# "fifty", "twenty-five", "a hundred", "one hundred and fifty".
+_NUMBER_WORDS = re.compile(
+    r"\b(?:(?:a|one|" + "|".join(_UNITS) + r")[\s-]+hundred(?:(?:\s+and)?[\s-]+" + _BELOW_HUNDRED + r")?|"
+    + _BELOW_HUNDRED + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _number_value(words: str) -> Optional[int]:
+    """'a hundred and fifty' -> 150, 'twenty-five' -> 25; None for text that names no number."""
+    total, seen = 0, False
+    for word in re.split(r"[\s-]+", words.lower()):
+        if word in ("a", "and", ""):
+            continue
+        seen = True
+        if word == "hundred":
+            total = max(total, 1) * 100
+        elif word in _TENS:
+            total += _TENS[word]
+        elif word in _UNITS:
+            total += _UNITS[word]
+        else:
+            return None
+    return total if seen else None
+
+
+# After the words: a currency, or the other end of a range already in digits ("twenty to 40 bucks").
+_PRICE_AFTER = re.compile(r"\s?(?:dollars?|usd|bucks|euros?|eur|pounds?|gbp|quid)\b|\s*(?:-|to|and)\s*[$£€]?\d", re.IGNORECASE)
+_BOUND_BEFORE = re.compile(
+    r"(?:[$£€]|\b(?:under|below|over|above|than|max|maximum|min|minimum|most|least|up to|between|within))\s*$",
+    re.IGNORECASE,
+)
+
+
+def spell_numbers(text: str) -> str:
+    """Amounts written in words as digits ("under fifty quid" -> "under 50 quid").
+
+    Only number words that read as a price change: followed by a currency word or after
+    a bound ("under", "between", "up to"), so "the one with the lid" stays as it is.
+    """
+
+    def spelled(current: str) -> str:
+        def digits(match: re.Match[str]) -> str:
+            words = match.group()
+            value = _number_value(words)
+            if value is None:
+                return words
+            priced = _PRICE_AFTER.match(current, match.end()) or _BOUND_BEFORE.search(current, 0, match.start())
+            return str(value) if priced else words
+
+        return _NUMBER_WORDS.sub(digits, current)
+
+    # Twice: the first pass turns the priced end of a range into digits, the second its other end.
+    return spelled(spelled(text))
+
+
 def price_bounds(text: str) -> tuple[Optional[Decimal], Optional[Decimal]]:
     """(min, max) price in the text; a bare amount ("something for $30") is a maximum."""
+    text = spell_numbers(text)
     for pattern in (_BETWEEN, _RANGE):
         match = pattern.search(text)
         if match:
@@ -55,7 +126,8 @@ def price_bounds(text: str) -> tuple[Optional[Decimal], Optional[Decimal]]:
             if low is not None and high is not None:
                 return min(low, high), max(low, high)
     maximum = _MAX.search(text)
-    minimum = _MIN.search(text)
+    # "nothing over $99" is a maximum: a minimum inside the maximum's words does not count.
+    minimum = _MIN.search(text[: maximum.start()] + " " * len(maximum.group()) + text[maximum.end() :] if maximum else text)
     if maximum or minimum:
         return (_decimal(minimum.group(1)) if minimum else None, _decimal(maximum.group(1)) if maximum else None)
     bare = re.search(r"[$£€]\s?(\d{1,6}(?:[.,]\d{1,2})?)|(\d{1,6}(?:[.,]\d{1,2})?)\s?(?:dollars?|usd|bucks|euros?|pounds?|quid)\b", text, re.IGNORECASE)

@@ -39,6 +39,13 @@ def test_a_gift_under_a_budget_respects_the_price(stack: Stack) -> None:
     assert "under $30.00" in reply[0]["text"]
 
 
+def test_a_budget_in_words_and_a_negated_bound_are_maximums(stack: Stack) -> None:
+    reply = Chat(stack, "it-rec-words").say("something for my sister, nothing over twenty-five dollars")
+    shown = cards(reply)
+    assert shown and all(float(c["price"].lstrip("$").replace(",", "")) <= 25 for c in shown)
+    assert "under $25.00" in reply[0]["text"]
+
+
 def test_a_verified_customer_gets_reasons_from_their_orders(stack: Stack) -> None:
     chat = Chat(stack, "it-rec-maria", metadata={"customer_token": issue_customer_token(1, stack.token_secret)})
     reply = chat.say("what would you recommend for me?")

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.recommend.queries import price_bounds, read_query
+from bot.recommend.queries import price_bounds, read_query, spell_numbers
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,19 @@ from bot.recommend.queries import price_bounds, read_query
         ("a present for my dad", (None, None)),
         ("up to 19.99", (None, Decimal("19.99"))),
         ("between 40 and 20", (Decimal("20"), Decimal("40"))),
+        # A negated bound is a maximum, not a minimum.
+        ("nothing over $99", (None, Decimal("99"))),
+        ("not above 25 pounds", (None, Decimal("25"))),
+        # Amounts in words.
+        ("a gift under fifty quid", (None, Decimal("50"))),
+        ("twenty-five to forty bucks", (Decimal("25"), Decimal("40"))),
+        ("between ten and twenty euros", (Decimal("10"), Decimal("20"))),
+        ("under a hundred and twenty pounds", (None, Decimal("120"))),
+        ("seventeen dollars", (None, Decimal("17"))),
+        ("up to twenty", (None, Decimal("20"))),
+        # Number words that are not prices stay words.
+        ("one to two people, under 20", (None, Decimal("20"))),
+        ("the one with the lid", (None, None)),
     ],
 )
 def test_price_bounds(text: str, bounds: tuple) -> None:  # type: ignore[type-arg]
@@ -34,3 +47,10 @@ def test_a_query_takes_the_category_entity_and_spots_complements_and_gifts() -> 
     assert read_query("what goes with my last order?", []).mode == "complements"
     assert read_query("anything that would go well with the kettle I bought", []).mode == "complements"
     assert read_query("recommend me something", []).mode == "general"
+
+
+def test_only_number_words_that_read_as_prices_become_digits() -> None:
+    assert spell_numbers("a hundred quid max") == "100 quid max"
+    assert spell_numbers("I have two kids and a budget of thirty dollars") == "I have two kids and a budget of 30 dollars"
+    assert spell_numbers("something for one person") == "something for one person"
+    assert spell_numbers("often tenfold, anyone? none") == "often tenfold, anyone? none"
