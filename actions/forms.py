@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.context import (
@@ -51,8 +51,13 @@ class OrderRequestFormValidation(FormValidationAction):
     # Hooks for subclasses --------------------------------------------------------
 
     def request_slots(self, tracker: Tracker, domain_slots: List[str]) -> List[str]:
-        """Slots this request needs once the customer is known."""
-        return domain_slots
+        """Slots this request needs once the customer is known.
+
+        The domain lists the identity slots in every order form so that Rasa takes an
+        order number given when the email was asked for (and the other way round)
+        instead of rejecting the form; a known customer is not asked for them again.
+        """
+        return [slot for slot in domain_slots if slot not in IDENTITY_SLOTS]
 
     def check_request(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int
@@ -77,6 +82,13 @@ class OrderRequestFormValidation(FormValidationAction):
         if self._attempts_used_up(tracker):
             return []
         return IDENTITY_SLOTS + [slot for slot in request if slot not in IDENTITY_SLOTS]
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[EventType]:
+        """Always this action's choice: rasa_sdk leaves it to Rasa when the list equals the domain's."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return SlotSet(REQUESTED_SLOT, next((slot for slot in required if tracker.get_slot(slot) is None), None))
 
     async def get_validation_events(
         self,
@@ -206,7 +218,8 @@ class _OrderChangeFormValidation(OrderRequestFormValidation):
     def request_slots(self, tracker: Tracker, domain_slots: List[str]) -> List[str]:
         if tracker.get_slot("order_eligible") is False:
             return []
-        return domain_slots
+        # The order number is this request's own slot too: which order to change.
+        return [slot for slot in domain_slots if slot != "email"]
 
     def check_request(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int

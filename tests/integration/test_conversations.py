@@ -51,6 +51,15 @@ def test_anonymous_customer_verifies_then_gets_status_history_and_tracking(chat:
     assert "ORD-900003" in tracking and "UPS" in tracking and "Expected delivery" in tracking
 
 
+def test_an_order_number_given_before_the_email_is_kept(chat: Chat) -> None:
+    assert "email address" in chat.text("where is my parcel?")
+    asked_again = chat.text(MARIA[1])  # the order number, though the email was asked for
+    assert f"noted order {MARIA[1]}" in asked_again and "email address" in asked_again
+    answer = chat.text(MARIA[0])
+    assert "you're verified" in answer and "order numbers?" not in answer
+    assert "ORD-900004" in answer or "ORD-900003" in answer
+
+
 def test_wrong_details_are_refused_without_saying_which_half_was_wrong(chat: Chat) -> None:
     chat.text("show my order history")
     chat.text("maria.garcia@example.com")
