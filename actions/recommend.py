@@ -26,7 +26,7 @@ from bot.crm.errors import CrmError
 from bot.recommend import recommender as notices
 from bot.recommend.data import ProductInfo
 from bot.recommend.errors import ProductNotFound, RecommenderError
-from bot.recommend.queries import entity_values, read_query
+from bot.recommend.queries import card_position, entity_values, read_query
 from bot.recommend.recommender import Recommendation, Recommendations
 from bot.recommend.service import RecommenderService
 
@@ -73,13 +73,17 @@ def notice_text(result: Recommendations, category: Optional[str]) -> str:
     }.get(result.notice or "", "")
 
 
-def show(dispatcher: CollectingDispatcher, intro: str, items: List[Recommendation]) -> None:
+def show(dispatcher: CollectingDispatcher, intro: str, items: List[Recommendation]) -> List[EventType]:
+    """The intro and the cards; remembers their SKUs so "the second one" can be resolved."""
+    shown = items[:CARDS]
     dispatcher.utter_message(text=intro)
-    dispatcher.utter_message(json_message={"product_cards": [card(item, item.reason) for item in items[:CARDS]]})
+    dispatcher.utter_message(json_message={"product_cards": [card(item, item.reason) for item in shown]})
+    return [SlotSet("shown_products", [item.sku for item in shown])]
 
 
 def _product_mentioned(tracker: Tracker) -> Optional[str]:
-    """The sku from a card button, else the product the customer named (now or just before)."""
+    """The sku from a card button, a product the customer names, one of the cards just shown
+    ("the second one"), else the product talked about just before."""
     entities = tracker.latest_message.get("entities", [])
     skus = entity_values(entities, "sku")
     if skus:
@@ -87,6 +91,10 @@ def _product_mentioned(tracker: Tracker) -> Optional[str]:
     products = entity_values(entities, "product")
     if products:
         return str(products[0])
+    position = card_position(tracker.latest_message.get("text") or "")
+    if position is not None:
+        shown = tracker.get_slot("shown_products") or []
+        return str(shown[position]) if -len(shown) <= position < len(shown) else None
     return tracker.get_slot("product")
 
 
@@ -154,8 +162,7 @@ class ActionRecommendProducts(_ProductAction):
             return []
         if result.notice == notices.UNKNOWN_CATEGORY:
             intro = notice_text(result, query.category)
-        show(dispatcher, intro, result)
-        return []
+        return show(dispatcher, intro, result)
 
 
 class ActionFindSimilarProducts(_ProductAction):
@@ -172,9 +179,8 @@ class ActionFindSimilarProducts(_ProductAction):
         result = service.similar_to(anchor.sku, CARDS, verified_customer_id(tracker))
         if not result:
             dispatcher.utter_message(text=f"I couldn't find anything in stock similar to {anchor.name} right now.")
-        else:
-            show(dispatcher, f"If you like {anchor.name}, you might like these:", result)
-        return [SlotSet("product", anchor.name)]
+            return [SlotSet("product", anchor.name)]
+        return [SlotSet("product", anchor.name), *show(dispatcher, f"If you like {anchor.name}, you might like these:", result)]
 
 
 class ActionProductDetails(_ProductAction):

@@ -151,3 +151,22 @@ def read_query(text: str, entities: Iterable[Dict[str, Any]]) -> ProductQuery:
         max_price=high,
         gift=bool(_GIFT.search(text or "")),
     )
+
+
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3, "fifth": 4, "5th": 4}
+_CARD_REFERENCE = re.compile(
+    r"\b(?:the\s+)?(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\s+(?:one|card|product|item|suggestion|option)\b"
+    r"|(?:\bnumber|#)\s?([1-5])\b",
+    re.IGNORECASE,
+)
+
+
+def card_position(text: str) -> Optional[int]:
+    """Which of the cards just shown the customer means: "the second one" -> 1, "the last one" -> -1."""
+    match = _CARD_REFERENCE.search(text or "")
+    if match is None:
+        return None
+    if match.group(2):
+        return int(match.group(2)) - 1
+    word = match.group(1).lower()
+    return -1 if word == "last" else _ORDINALS[word]

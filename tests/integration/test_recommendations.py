@@ -32,6 +32,19 @@ def test_anonymous_recommendations_come_as_cards_with_follow_ups(stack: Stack) -
     assert shown[0]["name"] in details[0]["text"] and "costs $" in details[0]["text"]
 
 
+def test_the_cards_just_shown_can_be_named_by_position(stack: Stack) -> None:
+    chat = Chat(stack, "it-rec-positions")
+    shown = cards(chat.say("recommend me something"))
+    assert len(shown) >= 3
+    details = chat.say("tell me more about the second one")
+    assert shown[1]["name"] in details[0]["text"] and "costs $" in details[0]["text"]
+    similar = chat.say("more like the first one")
+    assert f"If you like {shown[0]['name']}" in similar[0]["text"]
+    # The similar products are now the cards on screen.
+    again = chat.say("tell me more about the last one")
+    assert cards(similar)[-1]["name"] in again[0]["text"]
+
+
 def test_a_gift_under_a_budget_respects_the_price(stack: Stack) -> None:
     reply = Chat(stack, "it-rec-gift").say("any gift ideas under $30 for my dad?")
     shown = cards(reply)

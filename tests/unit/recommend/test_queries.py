@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.recommend.queries import price_bounds, read_query, spell_numbers
+from bot.recommend.queries import card_position, price_bounds, read_query, spell_numbers
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,21 @@ def test_only_number_words_that_read_as_prices_become_digits() -> None:
     assert spell_numbers("I have two kids and a budget of thirty dollars") == "I have two kids and a budget of 30 dollars"
     assert spell_numbers("something for one person") == "something for one person"
     assert spell_numbers("often tenfold, anyone? none") == "often tenfold, anyone? none"
+
+
+@pytest.mark.parametrize(
+    "text, position",
+    [
+        ("more like the first one", 0),
+        ("tell me more about the 2nd one please", 1),
+        ("THE THIRD PRODUCT", 2),
+        ("show me something like the last one", -1),
+        ("number 4", 3),
+        ("#5", 4),
+        ("first of all, recommend me something", None),
+        ("the one with the lid", None),
+        ("order number 900004", None),
+    ],
+)
+def test_a_reference_to_one_of_the_cards_shown(text: str, position: object) -> None:
+    assert card_position(text) == position
