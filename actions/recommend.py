@@ -26,7 +26,7 @@ from bot.crm.errors import CrmError
 from bot.recommend import recommender as notices
 from bot.recommend.data import ProductInfo
 from bot.recommend.errors import ProductNotFound, RecommenderError
-from bot.recommend.queries import card_position, entity_values, read_query
+from bot.recommend.queries import card_position, entity_values, product_phrase, read_query
 from bot.recommend.recommender import Recommendation, Recommendations
 from bot.recommend.service import RecommenderService
 
@@ -91,11 +91,14 @@ def _product_mentioned(tracker: Tracker) -> Optional[str]:
     products = entity_values(entities, "product")
     if products:
         return str(products[0])
-    position = card_position(tracker.latest_message.get("text") or "")
+    text = tracker.latest_message.get("text") or ""
+    position = card_position(text)
     if position is not None:
         shown = tracker.get_slot("shown_products") or []
         return str(shown[position]) if -len(shown) <= position < len(shown) else None
-    return tracker.get_slot("product")
+    # A name the NLU did not recognise ("like the flux capacitor"): looked up, so an unknown
+    # product gets "couldn't find" rather than the product talked about before.
+    return product_phrase(text) or tracker.get_slot("product")
 
 
 class _ProductAction(Action, ABC):
@@ -108,7 +111,7 @@ class _ProductAction(Action, ABC):
             return await asyncio.get_running_loop().run_in_executor(None, self.answer, dispatcher, tracker)
         except ProductNotFound as error:
             dispatcher.utter_message(
-                text=f"I couldn't find \"{error.args[0] if error.args else 'that'}\" in our shop. "
+                text=f"I couldn't find \"{error.reference or 'that'}\" in our shop. "
                 "Could you give me the product's name as it appears on its page?"
             )
         except (CrmError, RecommenderError):
@@ -146,6 +149,12 @@ class ActionRecommendProducts(_ProductAction):
                          else "These go well with your last order:")
         else:
             result = service.recommend(customer_id, CARDS, query.category, query.max_price, query.min_price)
+            if result.notice == notices.UNKNOWN_CATEGORY:
+                # No such section: say so, and show what fits the rest of the request.
+                unknown = notice_text(result, query.category)
+                result = service.recommend(customer_id, CARDS, None, query.max_price, query.min_price)
+                if result:
+                    return show(dispatcher, unknown, result)
             wishes = [f"in {query.category}"] if query.category else []
             if query.min_price is not None and query.max_price is not None:
                 wishes.append(f"between {money(query.min_price, symbol)} and {money(query.max_price, symbol)}")
@@ -160,8 +169,6 @@ class ActionRecommendProducts(_ProductAction):
         if not result:
             dispatcher.utter_message(text=notice_text(result, query.category) or "I couldn't find anything to recommend right now.")
             return []
-        if result.notice == notices.UNKNOWN_CATEGORY:
-            intro = notice_text(result, query.category)
         return show(dispatcher, intro, result)
 
 

@@ -140,13 +140,51 @@ def entity_values(entities: Iterable[Dict[str, Any]], name: str) -> List[Any]:
     return [e.get("value") for e in entities if e.get("entity") == name and e.get("value") not in (None, "")]
 
 
+# "in the jewellery section": a category the NLU could not know (it only finds the shop's own).
+_CATEGORY_PHRASE = re.compile(
+    r"\b(?:in|from)\s+(?:the\s+|your\s+)?([a-z][a-z &'-]{1,30}?)\s+(?:category|section|department|aisle)\b",
+    re.IGNORECASE,
+)
+# "something like the flux capacitor", "tell me about the blue vase": a product the NLU did not find.
+_PRODUCT_PHRASE = re.compile(
+    r"\b(?:like|similar to|alternatives? to|about|details (?:of|on))\s+(?:the|a|an|your)\s+"
+    r"([a-z0-9][a-z0-9 '&-]{1,40}?)\s*(?=[?.!,;]|\bbut\b|\bplease\b|\bthat\b|\bwhich\b|\bin\b|\bfor\b|$)",
+    re.IGNORECASE,
+)
+_NOT_PRODUCTS = frozenset(
+    "one ones same other others price prices cost delivery shipping order orders first second third fourth "
+    "fifth last thing things stuff product products item items it this that them".split()
+)
+
+_PRONOUN_LIKE = frozenset("one ones same other others it this that thing things stuff".split())
+
+
+def category_phrase(text: str) -> Optional[str]:
+    """The category named in "in the X section/category/department", if any."""
+    match = _CATEGORY_PHRASE.search(text or "")
+    return match.group(1).strip() if match else None
+
+
+def product_phrase(text: str) -> Optional[str]:
+    """The product named after "like the", "about the", ... when it is not a generic word."""
+    match = _PRODUCT_PHRASE.search(text or "")
+    if match is None:
+        return None
+    phrase = match.group(1).strip()
+    words = phrase.casefold().split()
+    if words[0] in _PRONOUN_LIKE or all(word in _NOT_PRODUCTS for word in words):
+        return None  # "the one I bought", "the same", "the price"
+    return phrase
+
+
 def read_query(text: str, entities: Iterable[Dict[str, Any]]) -> ProductQuery:
     entities = list(entities)
     categories = entity_values(entities, "category")
+    category = str(categories[0]) if categories else category_phrase(text or "")
     low, high = price_bounds(text or "")
     return ProductQuery(
         mode="complements" if _COMPLEMENTS.search(text or "") else "general",
-        category=str(categories[0]) if categories else None,
+        category=category,
         min_price=low,
         max_price=high,
         gift=bool(_GIFT.search(text or "")),

@@ -71,9 +71,13 @@ def test_a_verified_customer_gets_reasons_from_their_orders(stack: Stack) -> Non
 def test_unknown_products_and_absurd_prices_get_clear_answers(stack: Stack) -> None:
     chat = Chat(stack, "it-rec-bad")
     unknown = chat.text("tell me more about the flux capacitor")
-    assert "couldn't find" in unknown or "Which product" in unknown
+    assert 'couldn\'t find "flux capacitor"' in unknown
+    unknown_like = chat.text("something like the flux capacitor please")
+    assert 'couldn\'t find "flux capacitor"' in unknown_like
     cheap = chat.text("recommend something under $0.50")
     assert "cheapest items start at $" in cheap
+    no_section = chat.say("recommend something in the jewellery section")
+    assert "We don't have a jewellery section" in no_section[0]["text"] and cards(no_section)
 
 
 def test_a_customer_without_history_gets_popular_products(stack: Stack) -> None:

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from bot.recommend.queries import card_position, price_bounds, read_query, spell_numbers
+from bot.recommend.queries import (
+    card_position,
+    category_phrase,
+    price_bounds,
+    product_phrase,
+    read_query,
+    spell_numbers,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +79,31 @@ def test_only_number_words_that_read_as_prices_become_digits() -> None:
 )
 def test_a_reference_to_one_of_the_cards_shown(text: str, position: object) -> None:
     assert card_position(text) == position
+
+
+@pytest.mark.parametrize(
+    "text, product",
+    [
+        ("something like the flux capacitor", "flux capacitor"),
+        ("tell me about the blue vase please", "blue vase"),
+        ("do you have anything similar to the yoga mat?", "yoga mat"),
+        ("tell me about the ceramic mug in red", "ceramic mug"),
+        # Not product names: positions, pronouns, generic words.
+        ("more like the first one", None),
+        ("anything similar to the one I bought", None),
+        ("tell me more about the price", None),
+        ("recommend me something", None),
+    ],
+)
+def test_a_product_named_in_words_the_nlu_did_not_recognise(text: str, product: object) -> None:
+    assert product_phrase(text) == product
+
+
+def test_a_category_the_shop_does_not_have_is_still_read() -> None:
+    assert category_phrase("recommend something in the jewellery category") == "jewellery"
+    assert category_phrase("anything from your garden section?") == "garden"
+    assert category_phrase("something for the kitchen") is None
+    # The NLU's entity wins over the words.
+    query = read_query("gifts in the toys section", [{"entity": "category", "value": "Toys & Games"}])
+    assert query.category == "Toys & Games"
+    assert read_query("gifts in the jewellery section", []).category == "jewellery"
