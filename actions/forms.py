@@ -79,7 +79,7 @@ class OrderRequestFormValidation(FormValidationAction):
         request = self.request_slots(tracker, domain_slots)
         if verified_customer_id(tracker) is not None:
             return request
-        if self._attempts_used_up(tracker):
+        if attempts_used_up(tracker):
             return []
         return IDENTITY_SLOTS + [slot for slot in request if slot not in IDENTITY_SLOTS]
 
@@ -105,8 +105,8 @@ class OrderRequestFormValidation(FormValidationAction):
             events += reset
             tracker.add_slots(reset)
 
-        if verified_customer_id(tracker) is None and not self._attempts_used_up(tracker):
-            identity = await self._verify_identity(dispatcher, tracker)
+        if verified_customer_id(tracker) is None and not attempts_used_up(tracker):
+            identity = await verify_identity(dispatcher, tracker)
             events += identity
             tracker.add_slots(identity)
 
@@ -147,11 +147,6 @@ class OrderRequestFormValidation(FormValidationAction):
 
     # Internals -------------------------------------------------------------------
 
-    @staticmethod
-    def _attempts_used_up(tracker: Tracker) -> bool:
-        attempts = int(tracker.get_slot("verification_attempts") or 0)
-        return attempts >= settings().identity.max_verification_attempts
-
     def _reset_request_state(self, tracker: Tracker) -> List[EventType]:
         # Slots filled from an entity of this very message ("orders from last week") stay.
         return [
@@ -160,34 +155,44 @@ class OrderRequestFormValidation(FormValidationAction):
             if tracker.get_slot(name) is not None and not latest_entity_values(tracker, name)
         ]
 
-    async def _verify_identity(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> List[EventType]:
-        email, number = tracker.get_slot("email"), tracker.get_slot("order_number")
-        if not email or not number:
-            return []
-        store = crm_store()
-        try:
-            customer = await asyncio.get_running_loop().run_in_executor(
-                None, store.verify_customer, email, number
-            )
-        except CrmUnavailable as error:
-            # Asking again is pointless while the CRM is down: end the request here.
-            utter_crm_error(dispatcher, error)
-            return [SlotSet("request_failed", True)]
-        if customer is not None:
-            logger.info("Customer %s verified by email and order number", customer.id)
-            dispatcher.utter_message(response="utter_verified", customer_name=customer.first_name)
-            return identity_events(customer)
-        attempts = int(tracker.get_slot("verification_attempts") or 0) + 1
-        logger.info("Identity check failed (attempt %d)", attempts)
-        if attempts < settings().identity.max_verification_attempts:
-            dispatcher.utter_message(response="utter_verification_failed")
-        return [
-            SlotSet("verification_attempts", attempts),
-            SlotSet("email", None),
-            SlotSet("order_number", None),
-        ]
+
+def attempts_used_up(tracker: Tracker) -> bool:
+    """True once the customer has given as many wrong email and order pairs as allowed."""
+    attempts = int(tracker.get_slot("verification_attempts") or 0)
+    return attempts >= settings().identity.max_verification_attempts
+
+
+async def verify_identity(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Check the email and order number in the slots against the CRM, once both are there.
+
+    Success sets the customer; a wrong pair counts an attempt and clears both (the same
+    answer whichever half was wrong); a CRM that is down ends the request.
+    """
+    email, number = tracker.get_slot("email"), tracker.get_slot("order_number")
+    if not email or not number:
+        return []
+    store = crm_store()
+    try:
+        customer = await asyncio.get_running_loop().run_in_executor(
+            None, store.verify_customer, email, number
+        )
+    except CrmUnavailable as error:
+        # Asking again is pointless while the CRM is down: end the request here.
+        utter_crm_error(dispatcher, error)
+        return [SlotSet("request_failed", True)]
+    if customer is not None:
+        logger.info("Customer %s verified by email and order number", customer.id)
+        dispatcher.utter_message(response="utter_verified", customer_name=customer.first_name)
+        return identity_events(customer)
+    attempts = int(tracker.get_slot("verification_attempts") or 0) + 1
+    logger.info("Identity check failed (attempt %d)", attempts)
+    if attempts < settings().identity.max_verification_attempts:
+        dispatcher.utter_message(response="utter_verification_failed")
+    return [
+        SlotSet("verification_attempts", attempts),
+        SlotSet("email", None),
+        SlotSet("order_number", None),
+    ]
 
 
 class ValidateOrderStatusForm(OrderRequestFormValidation):

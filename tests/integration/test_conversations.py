@@ -60,6 +60,23 @@ def test_an_order_number_given_before_the_email_is_kept(chat: Chat) -> None:
     assert "ORD-900004" in answer or "ORD-900003" in answer
 
 
+def test_details_given_before_the_request_verify_and_offer_choices(chat: Chat) -> None:
+    reply = chat.say(f"hi, my email is {MARIA[0]} and my order number is {MARIA[1]}")
+    text = joined(reply)
+    assert "you're verified" in text and f"What would you like to do with order {MARIA[1]}?" in text
+    buttons = {b["title"]: b["payload"] for m in reply for b in m.get("buttons", [])}
+    assert {"Order status", "Track the parcel", "Order history", "Cancel it", "Return it"} <= set(buttons)
+    status = chat.text(buttons["Order status"])
+    assert MARIA[1] in status and "delivered" in status and "email address" not in status
+
+
+def test_an_order_number_alone_is_kept_until_the_email_comes(chat: Chat) -> None:
+    asked = chat.text(MARIA[1])
+    assert f"noted order {MARIA[1]}" in asked and "email address" in asked
+    answer = chat.text(MARIA[0])
+    assert "you're verified" in answer and f"with order {MARIA[1]}" in answer
+
+
 def test_wrong_details_are_refused_without_saying_which_half_was_wrong(chat: Chat) -> None:
     chat.text("show my order history")
     chat.text("maria.garcia@example.com")
