@@ -59,6 +59,10 @@ class ActionTakeDetails(Action):
             if attempts_used_up(tracker):
                 dispatcher.utter_message(response="utter_verification_locked")
                 return events
+            if not tracker.get_slot("email") and not number:
+                # Nothing to keep ("not what i ordered" outside a request): ask what for.
+                dispatcher.utter_message(text="What would you like to do?", buttons=choice_buttons(None))
+                return events
             if not tracker.get_slot("email"):
                 dispatcher.utter_message(response="utter_ask_email")
                 return events

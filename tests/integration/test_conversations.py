@@ -70,6 +70,12 @@ def test_details_given_before_the_request_verify_and_offer_choices(chat: Chat) -
     assert MARIA[1] in status and "delivered" in status and "email address" not in status
 
 
+def test_a_detail_without_email_or_order_number_gets_the_choices(chat: Chat) -> None:
+    reply = chat.say("/inform")  # an `inform` with neither detail (NLU rarely gives one outside a request)
+    assert "What would you like to do?" in joined(reply)
+    assert "Return it" in [b["title"] for m in reply for b in m.get("buttons", [])]
+
+
 def test_an_order_number_alone_is_kept_until_the_email_comes(chat: Chat) -> None:
     asked = chat.text(MARIA[1])
     assert f"noted order {MARIA[1]}" in asked and "email address" in asked
