@@ -140,8 +140,8 @@ class ActionRecommendProducts(_ProductAction):
         symbol = settings().currency_symbol
         if query.mode == "complements":
             if customer_id is None:
-                intro = ("Once I know who you are (say \"my orders\" and I'll check), I can suggest what goes "
-                         "with your last order. Meanwhile, these are popular:")
+                intro = ("Once I know who you are (tell me your email and one of your order numbers), I can "
+                         "suggest what goes with your last order. Meanwhile, these are popular:")
                 result = service.recommend(None, CARDS)
             else:
                 result = service.complements(customer_id, CARDS)

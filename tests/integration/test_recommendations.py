@@ -84,3 +84,13 @@ def test_a_customer_without_history_gets_popular_products(stack: Stack) -> None:
     chat = Chat(stack, "it-rec-yuki", metadata={"customer_token": issue_customer_token(3, stack.token_secret)})
     shown = cards(chat.say("recommend me something"))
     assert shown
+
+
+def test_an_anonymous_customer_can_get_complements_after_giving_details(stack: Stack) -> None:
+    chat = Chat(stack, "it-rec-complements")
+    before = chat.say("what goes with my last order?")
+    assert "tell me your email and one of your order numbers" in before[0]["text"] and cards(before)
+    verified = chat.text("maria.garcia@example.com ORD-900004")
+    assert "you're verified" in verified
+    after = chat.say("what goes with my last order?")
+    assert "These go well with your last order:" in after[0]["text"] and cards(after)
