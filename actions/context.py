@@ -96,6 +96,13 @@ def clear_request_events() -> List[EventType]:
     return [SlotSet(name, None) for name in REQUEST_SLOTS]
 
 
+def first_value(value: Any) -> Optional[str]:
+    """One slot value as text: a message with several numbers or emails fills a list; the first counts."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return str(value) if value else None
+
+
 def latest_entity_values(tracker: Tracker, entity: str) -> List[Any]:
     return [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
 

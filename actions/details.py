@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import verified_customer_id
+from actions.context import first_value, verified_customer_id
 from actions.forms import attempts_used_up, verify_identity
 from bot.crm.store import normalise_order_number
 
@@ -26,13 +26,6 @@ _ORDER_CHOICES = (
     ("Cancel it", "cancel_order"),
     ("Return it", "return_order"),
 )
-
-
-def _first(value: Any) -> Optional[str]:
-    """One slot value: the first of several numbers in one message."""
-    if isinstance(value, list):
-        value = value[0] if value else None
-    return str(value) if value else None
 
 
 def choice_buttons(order_number: Optional[str]) -> List[Dict[str, str]]:
@@ -52,29 +45,35 @@ class ActionTakeDetails(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        number = _first(tracker.get_slot("order_number"))
+        number = first_value(tracker.get_slot("order_number"))
         number = normalise_order_number(number) if number else None
-        events: List[EventType] = []
+        # One value per slot (a message with two numbers fills a list), as the CRM check expects.
+        events: List[EventType] = [SlotSet("order_number", number)] if number else []
+        email = first_value(tracker.get_slot("email"))
+        if email:
+            events.append(SlotSet("email", email))
+        tracker.add_slots(events)
         if verified_customer_id(tracker) is None:
             if attempts_used_up(tracker):
                 dispatcher.utter_message(response="utter_verification_locked")
                 return events
-            if not tracker.get_slot("email") and not number:
+            if not email and not number:
                 # Nothing to keep ("not what i ordered" outside a request): ask what for.
                 dispatcher.utter_message(text="What would you like to do?", buttons=choice_buttons(None))
                 return events
-            if not tracker.get_slot("email"):
+            if not email:
                 dispatcher.utter_message(response="utter_ask_email")
                 return events
             if not number:
                 dispatcher.utter_message(response="utter_ask_order_number")
                 return events
-            events = await verify_identity(dispatcher, tracker)
-            tracker.add_slots(events)
+            identity = await verify_identity(dispatcher, tracker)
+            events += identity
+            tracker.add_slots(identity)
             if verified_customer_id(tracker) is None:
                 if attempts_used_up(tracker):
                     dispatcher.utter_message(response="utter_verification_locked")
                 return events  # a wrong pair (already said) or the CRM is down (already said)
         text = f"What would you like to do with order {number}?" if number else "What would you like to do?"
         dispatcher.utter_message(text=text, buttons=choice_buttons(number))
-        return events + ([SlotSet("order_number", number)] if number else [])
+        return events

@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 from actions.context import (
     REQUEST_SLOTS,
     crm_store,
+    first_value,
     identity_events,
     latest_entity_values,
     settings,
@@ -136,9 +137,7 @@ class OrderRequestFormValidation(FormValidationAction):
     def validate_order_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        if isinstance(value, list):  # several numbers in one message: take the first
-            value = value[0] if value else None
-        number = normalise_order_number(str(value or ""))
+        number = normalise_order_number(first_value(value) or "")
         if not ORDER_NUMBER_PATTERN.match(number):
             dispatcher.utter_message(text="Order numbers look like ORD-104233. Could you check it?")
             return {"order_number": None}

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Iterable, List, Optional
 
-_AMOUNT = r"[$£€]?\s?(\d{1,6}(?:[.,]\d{1,2})?)\s?(?:dollars?|usd|bucks|euros?|eur|pounds?|gbp|quid)?"
+_CURRENCY_WORDS = r"(?:dollars?|usd|bucks|euros?|eur|pounds?|gbp|quid)"
+_AMOUNT = rf"[$£€]?\s?(\d{{1,6}}(?:[.,]\d{{1,2}})?)\s?{_CURRENCY_WORDS}?"
 _BETWEEN = re.compile(rf"\bbetween\s+{_AMOUNT}\s+(?:and|to|-)\s+{_AMOUNT}", re.IGNORECASE)
 _RANGE = re.compile(rf"{_AMOUNT}\s?(?:-|to)\s?{_AMOUNT}", re.IGNORECASE)
 _MAX = re.compile(
@@ -87,7 +88,7 @@ def _number_value(words: str) -> Optional[int]:
 
 
 # After the words: a currency, or the other end of a range already in digits ("twenty to 40 bucks").
-_PRICE_AFTER = re.compile(r"\s?(?:dollars?|usd|bucks|euros?|eur|pounds?|gbp|quid)\b|\s*(?:-|to|and)\s*[$£€]?\d", re.IGNORECASE)
+_PRICE_AFTER = re.compile(rf"\s?{_CURRENCY_WORDS}\b|\s*(?:-|to|and)\s*[$£€]?\d", re.IGNORECASE)
 _BOUND_BEFORE = re.compile(
     r"(?:[$£€]|\b(?:under|below|over|above|than|max|maximum|min|minimum|most|least|up to|between|within))\s*$",
     re.IGNORECASE,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from actions.context import first_value
 from actions.details import choice_buttons
 
 
@@ -20,3 +21,9 @@ def test_without_an_order_number_the_choices_are_plain_intents() -> None:
     assert [b["payload"] for b in choice_buttons(None)] == [
         "/check_order_status", "/track_shipment", "/order_history", "/cancel_order", "/return_order",
     ]
+
+
+def test_one_value_per_slot() -> None:
+    assert first_value(["ORD-900004", "ORD-900003"]) == "ORD-900004"
+    assert first_value("ORD-900004") == "ORD-900004"
+    assert first_value([]) is None and first_value(None) is None and first_value("") is None
